@@ -1,0 +1,182 @@
+using System.Runtime.InteropServices;
+
+namespace Pinhole;
+
+/// <summary>
+/// A dense tensor: element type, shape, and row-major storage in a typed array.
+/// Kernels read and write it through <see cref="Span{T}"/>; the storage behind it is an implementation detail.
+/// </summary>
+public sealed class Tensor
+{
+    /// <summary>Largest element count Pinhole allocates for one tensor (2^31 - 1 elements).</summary>
+    public const long MaxElements = int.MaxValue;
+
+    private static readonly int[] ScalarShape = [];
+
+    public DataType Type { get; }
+
+    /// <summary>Dimensions, outermost first. Empty for a scalar.</summary>
+    public int[] Shape { get; }
+
+    /// <summary>Element count (1 for a scalar, 0 if any dimension is 0).</summary>
+    public int Length { get; }
+
+    /// <summary>The backing array: float[], long[], string[], bool[], Half[], BFloat16[] and so on.</summary>
+    public Array Buffer { get; }
+
+    public int Rank => Shape.Length;
+
+    private Tensor(DataType type, int[] shape, Array buffer, int length)
+    {
+        Type = type;
+        Shape = shape;
+        Buffer = buffer;
+        Length = length;
+    }
+
+    /// <summary>A zero-filled tensor of the given type and shape.</summary>
+    public static Tensor Zeros(DataType type, ReadOnlySpan<int> shape)
+    {
+        int length = ElementCount(shape);
+        return new Tensor(type, shape.ToArray(), AllocateStorage(type, length), length);
+    }
+
+    /// <summary>A zero-filled tensor whose element type is given by <typeparamref name="T"/>.</summary>
+    public static Tensor Zeros<T>(ReadOnlySpan<int> shape) => FromArray(new T[ElementCount(shape)], shape);
+
+    /// <summary>Wraps <paramref name="data"/> without copying; its length must equal the shape's element count.</summary>
+    public static Tensor FromArray<T>(T[] data, ReadOnlySpan<int> shape) => FromArray(DataTypes.Of<T>(), data, shape);
+
+    /// <summary>Wraps <paramref name="data"/> as a tensor of <paramref name="type"/> (for types that share a CLR type, such as int4 in sbyte).</summary>
+    public static Tensor FromArray(DataType type, Array data, ReadOnlySpan<int> shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        int length = ElementCount(shape);
+        if (data.Length < length)
+            throw new ArgumentException($"data has {data.Length} elements but shape [{string.Join(",", shape.ToArray())}] needs {length}");
+        if (data.GetType().GetElementType() != DataTypes.ClrType(type))
+            throw new ArgumentException($"a {DataTypes.OnnxName(type)} tensor is stored in {DataTypes.ClrType(type).Name}[], not {data.GetType().Name}");
+        return new Tensor(type, shape.ToArray(), data, length);
+    }
+
+    public static Tensor Scalar<T>(T value) => FromArray(new[] { value }, ScalarShape);
+
+    /// <summary>A 1-D tensor holding <paramref name="values"/>.</summary>
+    public static Tensor Vector<T>(params T[] values) => FromArray(values, [values.Length]);
+
+    /// <summary>The elements, row-major. <typeparamref name="T"/> must be this tensor's storage type.</summary>
+    public Span<T> Span<T>()
+    {
+        if (Buffer is T[] typed) return typed.AsSpan(0, Length);
+        throw new InvalidCastException($"tensor of {DataTypes.OnnxName(Type)} is stored as {Buffer.GetType().Name}, not {typeof(T).Name}[]");
+    }
+
+    public ReadOnlySpan<T> ReadOnlySpan<T>() => Span<T>();
+
+    /// <summary>The raw bytes of a tensor of a fixed-size element type.</summary>
+    public Span<byte> Bytes()
+    {
+        if (Type == DataType.String) throw new InvalidOperationException("string tensors have no byte view");
+        ref byte start = ref MemoryMarshal.GetArrayDataReference(Buffer);
+        return MemoryMarshal.CreateSpan(ref start, Length * DataTypes.SizeOf(Type));
+    }
+
+    /// <summary>A tensor that shares this one's storage under another shape of the same element count.</summary>
+    public Tensor Reshape(ReadOnlySpan<int> shape)
+    {
+        int length = ElementCount(shape);
+        if (length != Length)
+            throw new ArgumentException($"cannot view {Length} elements as shape [{string.Join(",", shape.ToArray())}]");
+        return new Tensor(Type, shape.ToArray(), Buffer, Length);
+    }
+
+    /// <summary>A deep copy.</summary>
+    public Tensor Clone()
+    {
+        Array copy = AllocateStorage(Type, Length);
+        Array.Copy(Buffer, copy, Length);
+        return new Tensor(Type, (int[])Shape.Clone(), copy, Length);
+    }
+
+    /// <summary>Element i converted to double, for any numeric or bool type (for tests, reports and slow paths).</summary>
+    public double GetDouble(int index) => Buffer switch
+    {
+        float[] a => a[index],
+        double[] a => a[index],
+        Half[] a => (double)a[index],
+        BFloat16[] a => (float)a[index],
+        sbyte[] a => a[index],
+        byte[] a => a[index],
+        short[] a => a[index],
+        ushort[] a => a[index],
+        int[] a => a[index],
+        uint[] a => a[index],
+        long[] a => a[index],
+        ulong[] a => a[index],
+        bool[] a => a[index] ? 1 : 0,
+        _ => throw new InvalidOperationException($"{DataTypes.OnnxName(Type)} has no numeric value"),
+    };
+
+    /// <summary>Element i as a long, for integer index tensors such as shapes and axes.</summary>
+    public long GetInt64(int index) => Buffer switch
+    {
+        long[] a => a[index],
+        int[] a => a[index],
+        short[] a => a[index],
+        sbyte[] a => a[index],
+        byte[] a => a[index],
+        ushort[] a => a[index],
+        uint[] a => a[index],
+        ulong[] a => (long)a[index],
+        bool[] a => a[index] ? 1 : 0,
+        _ => (long)GetDouble(index),
+    };
+
+    /// <summary>All elements as longs (for small shape-like tensors).</summary>
+    public long[] ToInt64Array()
+    {
+        var result = new long[Length];
+        for (int i = 0; i < result.Length; i++) result[i] = GetInt64(i);
+        return result;
+    }
+
+    /// <summary>Element count of <paramref name="shape"/>, rejecting negative dimensions and overflow.</summary>
+    public static int ElementCount(ReadOnlySpan<int> shape)
+    {
+        long count = 1;
+        foreach (int d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"negative dimension {d} in shape [{string.Join(",", shape.ToArray())}]");
+            count *= d;
+            if (count > MaxElements)
+                throw new ArgumentException($"shape [{string.Join(",", shape.ToArray())}] has more than {MaxElements} elements");
+        }
+        return (int)count;
+    }
+
+    public static string FormatShape(ReadOnlySpan<int> shape) => "[" + string.Join(",", shape.ToArray()) + "]";
+
+    public override string ToString() => $"tensor({DataTypes.OnnxName(Type)}) {FormatShape(Shape)}";
+
+    /// <summary>A zeroed array of the storage type of <paramref name="type"/>.</summary>
+    public static Array AllocateStorage(DataType type, int length)
+    {
+        Type clr = DataTypes.ClrType(type);
+        if (clr == typeof(float)) return new float[length];
+        if (clr == typeof(double)) return new double[length];
+        if (clr == typeof(Half)) return new Half[length];
+        if (clr == typeof(BFloat16)) return new BFloat16[length];
+        if (clr == typeof(sbyte)) return new sbyte[length];
+        if (clr == typeof(byte)) return new byte[length];
+        if (clr == typeof(short)) return new short[length];
+        if (clr == typeof(ushort)) return new ushort[length];
+        if (clr == typeof(int)) return new int[length];
+        if (clr == typeof(uint)) return new uint[length];
+        if (clr == typeof(long)) return new long[length];
+        if (clr == typeof(ulong)) return new ulong[length];
+        if (clr == typeof(bool)) return new bool[length];
+        var strings = new string[length];
+        Array.Fill(strings, string.Empty);
+        return strings;
+    }
+}
