@@ -1,0 +1,135 @@
+using Pinhole.IR;
+
+namespace Pinhole.Runtime;
+
+/// <summary>
+/// A graph compiled for execution: each value gets a slot, each node a prepared kernel and the slots it reads and
+/// writes, and each slot the step after which it is no longer needed. Immutable, shared by concurrent runs.
+/// </summary>
+internal sealed class ExecutionPlan
+{
+    internal sealed record Step(Node Node, OpKernel Kernel, int[] Inputs, int[] Outputs, int[] Release);
+
+    public required Graph Graph { get; init; }
+    public required Dictionary<string, int> SlotOf { get; init; }
+    public required string[] SlotNames { get; init; }
+    public required Tensor?[] Constants { get; init; }
+    public required int[] InputSlots { get; init; }
+    public required int[] OutputSlots { get; init; }
+
+    /// <summary>Slots filled from enclosing graphs before the run (subgraphs only).</summary>
+    public required int[] OuterSlots { get; init; }
+    public required Step[] Steps { get; init; }
+
+    public static ExecutionPlan Compile(Graph graph, Model model, SessionOptions options, IEnumerable<string> outerScope,
+        Func<string, TypeInfo?>? outerTypes = null)
+    {
+        var outer = new HashSet<string>(outerScope, StringComparer.Ordinal);
+        graph.SortTopologically(outer);
+        var slotOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        int SlotFor(string name)
+        {
+            if (!slotOf.TryGetValue(name, out int s)) slotOf[name] = s = slotOf.Count;
+            return s;
+        }
+
+        foreach (var i in graph.Inputs) SlotFor(i.Name);
+        foreach (var name in graph.Initializers.Keys) SlotFor(name);
+        var outerReads = graph.OuterScopeReads();
+        foreach (var name in outerReads)
+        {
+            if (!outer.Contains(name))
+                throw new InvalidModelException($"graph '{graph.Name}' reads '{name}', which no node, input or initializer defines");
+            SlotFor(name);
+        }
+        foreach (var n in graph.Nodes)
+            foreach (var o in n.Outputs)
+                if (o.Length > 0) SlotFor(o);
+
+        var declared = new Dictionary<string, TypeInfo>(StringComparer.Ordinal);
+        foreach (var v in graph.Inputs.Concat(graph.ValueInfos).Concat(graph.Outputs))
+            if (v.Type is not null) declared.TryAdd(v.Name, v.Type);
+        TypeInfo? TypeLookup(string name) =>
+            declared.TryGetValue(name, out var t) ? t : graph.Initializers.TryGetValue(name, out var c)
+                ? new TensorTypeInfo(c.Type, c.Shape.Select(d => Dim.Known(d)).ToArray())
+                : outerTypes?.Invoke(name);
+
+        var constants = new Tensor?[slotOf.Count];
+        var overridable = new HashSet<string>(graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
+        foreach (var (name, tensor) in graph.Initializers) constants[slotOf[name]] = tensor;
+        Tensor? ConstantLookup(string name) =>
+            !overridable.Contains(name) && slotOf.TryGetValue(name, out int s) ? constants[s] : null;
+
+        var visibleToSubgraphs = new HashSet<string>(outer, StringComparer.Ordinal);
+        visibleToSubgraphs.UnionWith(slotOf.Keys);
+        Subgraph CompileSub(Graph g) => new(Compile(g, model, options, visibleToSubgraphs, TypeLookup));
+
+        var steps = new List<Step>(graph.Nodes.Count);
+        foreach (var node in graph.Nodes)
+        {
+            long opset = model.OpsetFor(node.Domain)
+                ?? throw new InvalidModelException($"{node.Describe()} uses domain '{node.Domain}', which the model does not import");
+            var factory = KernelRegistry.Find(node.Domain, node.OpType, opset)
+                ?? throw new UnsupportedModelException(
+                    $"{node.Describe()}: no kernel for op '{node.OpType}' in domain '{(node.Domain.Length == 0 ? "ai.onnx" : node.Domain)}' at opset {opset}");
+            var info = new KernelInfo(node, (int)opset, ConstantLookup, CompileSub, TypeLookup, options);
+            OpKernel kernel;
+            try
+            {
+                kernel = factory(info);
+            }
+            catch (PinholeException)
+            {
+                throw;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidCastException or IndexOutOfRangeException
+                or OverflowException or InvalidOperationException or NullReferenceException)
+            {
+                throw new InvalidModelException($"{node.Describe()}, opset {opset}: {e.Message}", e);
+            }
+            steps.Add(new Step(node, kernel,
+                node.Inputs.Select(i => i.Length == 0 ? -1 : slotOf[i]).ToArray(),
+                node.Outputs.Select(o => o.Length == 0 ? -1 : slotOf[o]).ToArray(), []));
+        }
+
+        var outputSlots = graph.Outputs.Select(o => slotOf.TryGetValue(o.Name, out int s) ? s
+            : throw new InvalidModelException($"graph '{graph.Name}': output '{o.Name}' is never produced")).ToArray();
+        var plan = new ExecutionPlan
+        {
+            Graph = graph,
+            SlotOf = slotOf,
+            SlotNames = slotOf.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray(),
+            Constants = constants,
+            InputSlots = graph.Inputs.Select(i => slotOf[i.Name]).ToArray(),
+            OutputSlots = outputSlots,
+            OuterSlots = outerReads.Select(n => slotOf[n]).ToArray(),
+            Steps = [.. steps],
+        };
+        plan.AssignReleases();
+        return plan;
+    }
+
+    /// <summary>Frees each intermediate after its last reader, so peak memory follows live values, not all values.</summary>
+    private void AssignReleases()
+    {
+        var lastUse = new int[SlotNames.Length];
+        Array.Fill(lastUse, -1);
+        for (int k = 0; k < Steps.Length; k++)
+        {
+            foreach (int s in Steps[k].Inputs) if (s >= 0) lastUse[s] = k;
+            foreach (var g in Steps[k].Node.Subgraphs())
+                foreach (var name in g.OuterScopeReads())
+                    if (SlotOf.TryGetValue(name, out int s)) lastUse[s] = k;
+            foreach (int s in Steps[k].Outputs) if (s >= 0 && lastUse[s] < k) lastUse[s] = k;
+        }
+        var keep = new HashSet<int>(OutputSlots);
+        var releases = new List<int>[Steps.Length];
+        for (int s = 0; s < lastUse.Length; s++)
+        {
+            if (lastUse[s] < 0 || keep.Contains(s) || Constants[s] is not null) continue;
+            (releases[lastUse[s]] ??= []).Add(s);
+        }
+        for (int k = 0; k < Steps.Length; k++)
+            if (releases[k] is { } r) Steps[k] = Steps[k] with { Release = [.. r] };
+    }
+}

@@ -1,0 +1,53 @@
+namespace Pinhole.Runtime;
+
+/// <summary>A kernel's view of one run: its inputs, where its outputs go, and subgraph execution.</summary>
+public sealed class KernelContext
+{
+    private readonly Frame _frame;
+
+    internal KernelContext(Frame frame, SessionOptions options)
+    {
+        _frame = frame;
+        Options = options;
+    }
+
+    internal ExecutionPlan.Step Step { get; set; } = null!;
+    internal Frame Frame => _frame;
+
+    public SessionOptions Options { get; }
+    public int InputCount => Step.Inputs.Length;
+    public int OutputCount => Step.Outputs.Length;
+
+    /// <summary>Whether optional input <paramref name="index"/> was given.</summary>
+    public bool HasInput(int index) => index < Step.Inputs.Length && Step.Inputs[index] >= 0;
+
+    /// <summary>Whether the graph consumes output <paramref name="index"/> (omitted optional outputs need not be computed).</summary>
+    public bool HasOutput(int index) => index < Step.Outputs.Length && Step.Outputs[index] >= 0;
+
+    /// <summary>Required input <paramref name="index"/>.</summary>
+    public Tensor Input(int index) => OptionalInput(index)
+        ?? throw new KernelException($"{Step.Node.Describe()}: required input {index} is missing");
+
+    /// <summary>Input <paramref name="index"/>, or null when omitted.</summary>
+    public Tensor? OptionalInput(int index) => HasInput(index) ? _frame.Values[Step.Inputs[index]] : null;
+
+    /// <summary>Allocates output <paramref name="index"/> (zero-filled) and returns it.</summary>
+    public Tensor Output(int index, DataType type, ReadOnlySpan<int> shape)
+    {
+        var tensor = Tensor.Zeros(type, shape);
+        if (HasOutput(index)) _frame.Values[Step.Outputs[index]] = tensor;
+        return tensor;
+    }
+
+    /// <summary>Sets output <paramref name="index"/> to an existing tensor (a view or a pass-through). Inputs are never mutated, so sharing is safe.</summary>
+    public void SetOutput(int index, Tensor tensor)
+    {
+        if (HasOutput(index)) _frame.Values[Step.Outputs[index]] = tensor;
+    }
+
+    /// <summary>An error naming this node, for inputs a kernel cannot accept.</summary>
+    public KernelException Error(string message) => new($"{Step.Node.Describe()}: {message}");
+
+    /// <summary>Runs a prepared subgraph with this run's values visible to it; returns its outputs in order.</summary>
+    public Tensor[] Run(Subgraph subgraph, ReadOnlySpan<Tensor?> inputs) => subgraph.Run(_frame, inputs, Options);
+}

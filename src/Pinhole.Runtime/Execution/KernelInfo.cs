@@ -1,0 +1,90 @@
+using Pinhole.IR;
+
+namespace Pinhole.Runtime;
+
+/// <summary>What a kernel's prepare step may know: the node, its attributes, the opset, constant inputs.</summary>
+public sealed class KernelInfo
+{
+    private readonly Func<string, Tensor?> _constantLookup;
+    private readonly Func<Graph, Subgraph> _compileSubgraph;
+
+    internal KernelInfo(Node node, int opsetVersion, Func<string, Tensor?> constantLookup,
+        Func<Graph, Subgraph> compileSubgraph, Func<string, TypeInfo?> typeLookup, SessionOptions options)
+    {
+        Node = node;
+        OpsetVersion = opsetVersion;
+        _constantLookup = constantLookup;
+        _compileSubgraph = compileSubgraph;
+        TypeLookup = typeLookup;
+        Options = options;
+    }
+
+    public Node Node { get; }
+
+    /// <summary>The opset version of the node's domain that the model imports.</summary>
+    public int OpsetVersion { get; }
+    public SessionOptions Options { get; }
+    internal Func<string, TypeInfo?> TypeLookup { get; }
+
+    public int InputCount => Node.Inputs.Count;
+    public int OutputCount => Node.Outputs.Count;
+
+    /// <summary>Whether input <paramref name="index"/> is given (not omitted and within range).</summary>
+    public bool HasInput(int index) => index < Node.Inputs.Count && Node.Inputs[index].Length > 0;
+
+    public bool HasOutput(int index) => index < Node.Outputs.Count && Node.Outputs[index].Length > 0;
+
+    /// <summary>The value of input <paramref name="index"/> if it is a constant initializer, else null.</summary>
+    public Tensor? ConstantInput(int index) => HasInput(index) ? _constantLookup(Node.Inputs[index]) : null;
+
+    /// <summary>The declared type of input <paramref name="index"/>, if the model declares it.</summary>
+    public TypeInfo? InputType(int index) => HasInput(index) ? TypeLookup(Node.Inputs[index]) : null;
+
+    public TypeInfo? OutputType(int index) => HasOutput(index) ? TypeLookup(Node.Outputs[index]) : null;
+
+    public bool HasAttribute(string name) => Node.Attributes.ContainsKey(name);
+
+    public NodeAttribute? Attribute(string name) => Node.Attributes.GetValueOrDefault(name);
+
+    public long GetInt(string name, long defaultValue) =>
+        Node.Attributes.TryGetValue(name, out var a) ? Expect(a, AttributeType.Int).Int : defaultValue;
+
+    public long GetInt(string name) => Expect(Require(name), AttributeType.Int).Int;
+
+    public float GetFloat(string name, float defaultValue) =>
+        Node.Attributes.TryGetValue(name, out var a) ? Expect(a, AttributeType.Float).Float : defaultValue;
+
+    public string GetString(string name, string defaultValue) =>
+        Node.Attributes.TryGetValue(name, out var a) ? Expect(a, AttributeType.String).String : defaultValue;
+
+    /// <summary>An ints attribute, or null when absent.</summary>
+    public long[]? GetInts(string name) =>
+        Node.Attributes.TryGetValue(name, out var a) ? Expect(a, AttributeType.Ints).Ints : null;
+
+    public float[]? GetFloats(string name) =>
+        Node.Attributes.TryGetValue(name, out var a) ? Expect(a, AttributeType.Floats).Floats : null;
+
+    public string[]? GetStrings(string name) =>
+        Node.Attributes.TryGetValue(name, out var a) ? Expect(a, AttributeType.Strings).Strings : null;
+
+    public Tensor? GetTensor(string name) =>
+        Node.Attributes.TryGetValue(name, out var a) ? Expect(a, AttributeType.Tensor).Tensor : null;
+
+    public Graph GetGraph(string name) => Expect(Require(name), AttributeType.Graph).Graph!;
+
+    /// <summary>Prepares a subgraph (If branch, Loop or Scan body) with this session's kernels.</summary>
+    public Subgraph CompileSubgraph(Graph graph) => _compileSubgraph(graph);
+
+    /// <summary>An error that names this node, for invalid attributes or inputs found while preparing.</summary>
+    public InvalidModelException Invalid(string message) =>
+        new($"{Node.Describe()}, opset {OpsetVersion}: {message}");
+
+    public UnsupportedModelException Unsupported(string message) =>
+        new($"{Node.Describe()}, opset {OpsetVersion}: {message}");
+
+    private NodeAttribute Require(string name) =>
+        Node.Attributes.GetValueOrDefault(name) ?? throw Invalid($"required attribute '{name}' is missing");
+
+    private NodeAttribute Expect(NodeAttribute a, AttributeType type) =>
+        a.Type == type ? a : throw Invalid($"attribute '{a.Name}' should be {type}, is {a.Type}");
+}

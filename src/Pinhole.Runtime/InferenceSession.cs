@@ -1,0 +1,97 @@
+using Pinhole.IR;
+
+namespace Pinhole.Runtime;
+
+/// <summary>
+/// A model prepared for running: every node's kernel chosen and prepared once. <see cref="Run(IReadOnlyDictionary{string, Tensor})"/>
+/// may be called from several threads at once; each call has its own values.
+/// </summary>
+public sealed class InferenceSession : IDisposable
+{
+    private readonly ExecutionPlan _plan;
+    private readonly SessionOptions _options;
+    private readonly Dictionary<string, ValueInfo> _inputsByName;
+    private bool _disposed;
+
+    public InferenceSession(Model model, SessionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _options = options ?? new SessionOptions();
+        Model = model;
+        FunctionInliner.Inline(model);
+        _plan = ExecutionPlan.Compile(model.Graph, model, _options, []);
+        Inputs = model.Graph.RuntimeInputs().ToList();
+        Outputs = model.Graph.Outputs.ToList();
+        _inputsByName = model.Graph.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
+    }
+
+    public Model Model { get; }
+
+    /// <summary>Inputs a caller feeds (graph inputs that are not initializers), in graph order.</summary>
+    public IReadOnlyList<ValueInfo> Inputs { get; }
+    public IReadOnlyList<ValueInfo> Outputs { get; }
+
+    /// <summary>Runs the model. Inputs are matched by name; every output is returned by name.</summary>
+    /// <exception cref="InvalidInputException">An input is missing, unknown, or of the wrong type or shape.</exception>
+    /// <exception cref="KernelException">A node cannot process the values it was given.</exception>
+    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var frame = new Frame(_plan, null);
+        foreach (var (name, tensor) in inputs)
+        {
+            if (!_inputsByName.TryGetValue(name, out var declared))
+                throw new InvalidInputException($"'{name}' is not an input of the model; inputs are: {string.Join(", ", Inputs.Select(i => i.Name))}");
+            if (_options.ValidateInputs) CheckInput(declared, tensor);
+            frame.Values[_plan.SlotOf[name]] = tensor;
+        }
+        foreach (var i in Inputs)
+            if (!inputs.ContainsKey(i.Name))
+                throw new InvalidInputException($"input '{i.Name}' ({i.Type}) is missing");
+
+        frame.Execute(_options);
+
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var fed = new HashSet<Array>(inputs.Values.Select(t => t.Buffer), ReferenceEqualityComparer.Instance);
+        for (int k = 0; k < _plan.OutputSlots.Length; k++)
+        {
+            var t = frame.Values[_plan.OutputSlots[k]]
+                ?? throw new KernelException($"output '{Outputs[k].Name}' was not produced");
+            // Never hand out the session's constants or the caller's inputs as outputs: copy them.
+            bool shared = fed.Contains(t.Buffer) || _plan.Constants.Any(c => c is not null && ReferenceEquals(c.Buffer, t.Buffer));
+            result[Outputs[k].Name] = shared ? t.Clone() : t;
+        }
+        return result;
+    }
+
+    /// <summary>Runs the model with inputs given in <see cref="Inputs"/> order; returns outputs in <see cref="Outputs"/> order.</summary>
+    public Tensor[] Run(params Tensor[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Length != Inputs.Count)
+            throw new InvalidInputException($"the model takes {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}), {inputs.Length} were given");
+        var named = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        for (int i = 0; i < inputs.Length; i++) named[Inputs[i].Name] = inputs[i];
+        var outputs = Run(named);
+        return Outputs.Select(o => outputs[o.Name]).ToArray();
+    }
+
+    private static void CheckInput(ValueInfo declared, Tensor tensor)
+    {
+        if (declared.Type is not TensorTypeInfo tt) return;
+        if (tt.ElementType != DataType.Undefined && tt.ElementType != tensor.Type)
+            throw new InvalidInputException(
+                $"input '{declared.Name}': expected element type {DataTypes.OnnxName(tt.ElementType)}, got {DataTypes.OnnxName(tensor.Type)}");
+        if (tt.Shape is null) return;
+        if (tt.Shape.Length != tensor.Rank)
+            throw new InvalidInputException(
+                $"input '{declared.Name}': expected shape [{string.Join(",", tt.Shape)}] (rank {tt.Shape.Length}), got {Tensor.FormatShape(tensor.Shape)}");
+        for (int d = 0; d < tt.Shape.Length; d++)
+            if (tt.Shape[d].Value is long v && v != tensor.Shape[d])
+                throw new InvalidInputException(
+                    $"input '{declared.Name}': expected shape [{string.Join(",", tt.Shape)}], got {Tensor.FormatShape(tensor.Shape)} (dimension {d})");
+    }
+
+    public void Dispose() => _disposed = true;
+}

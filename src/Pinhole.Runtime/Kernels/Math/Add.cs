@@ -1,0 +1,53 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace Pinhole.Runtime.Kernels;
+
+/// <summary>Add: elementwise sum with multidirectional broadcasting (opset 7+; 1 and 6 used legacy broadcast attributes).</summary>
+internal sealed class Add : OpKernel
+{
+    [ModuleInitializer]
+    internal static void Register() => KernelRegistry.Register("", "Add", 7, _ => new Add());
+
+    public override void Execute(KernelContext context)
+    {
+        var type = context.Input(0).Type;
+        if (type == DataType.BFloat16)
+        {
+            ViaFloat.Binary<AddOp<float>>(context);
+            return;
+        }
+        var action = new Action(context);
+        TypeDispatch.RequireNumeric(context, type, ref action);
+    }
+
+    private readonly struct Action(KernelContext context) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T> =>
+            Broadcast.Binary<T, T, AddOp<T>>(context, context.Input(0).Type);
+    }
+}
+
+internal readonly struct AddOp<T> : IBinaryOp<T, T> where T : INumber<T>
+{
+    public static T Invoke(T x, T y) => x + y;
+
+    public static bool TryInvoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d)
+    {
+        TensorPrimitives.Add(x, y, d);
+        return true;
+    }
+
+    public static bool TryInvoke(ReadOnlySpan<T> x, T y, Span<T> d)
+    {
+        TensorPrimitives.Add(x, y, d);
+        return true;
+    }
+
+    public static bool TryInvoke(T x, ReadOnlySpan<T> y, Span<T> d)
+    {
+        TensorPrimitives.Add(y, x, d);
+        return true;
+    }
+}
