@@ -33,14 +33,14 @@ public static class LinalgConv
             {
                 case "SAME_UPPER":
                 case "SAME_LOWER":
-                {
-                    int o = (input[d] + strides[d] - 1) / strides[d];
-                    int total = Math.Max(0, ((o - 1) * strides[d]) + ext - input[d]);
-                    pads[d] = autoPad == "SAME_UPPER" ? total / 2 : total - (total / 2);
-                    pads[d + r] = total - pads[d];
-                    output[d] = o;
-                    break;
-                }
+                    {
+                        int o = (input[d] + strides[d] - 1) / strides[d];
+                        int total = Math.Max(0, ((o - 1) * strides[d]) + ext - input[d]);
+                        pads[d] = autoPad == "SAME_UPPER" ? total / 2 : total - (total / 2);
+                        pads[d + r] = total - pads[d];
+                        output[d] = o;
+                        break;
+                    }
                 case "VALID":
                     output[d] = input[d] - ext >= 0 ? ((input[d] - ext) / strides[d]) + 1 : 0;
                     break;

@@ -1,0 +1,50 @@
+using Pinhole.IR;
+
+namespace Pinhole.Runtime.Tests.Linalg;
+
+public class ConvTransposeTests
+{
+    [Theory]
+    [InlineData(1, 2, 3, 3, 3, 3, 3, 1, 1, 1, 0, 0)]
+    [InlineData(2, 4, 4, 5, 2, 3, 2, 2, 2, 1, 1, 1)]
+    [InlineData(1, 3, 5, 4, 2, 2, 3, 1, 3, 2, 2, 0)]
+    public void MatchesNaiveScatter(int n, int c, int h, int wd, int mg, int kh, int kw, int group, int stride, int dil, int pad, int outPad)
+    {
+        var rng = new Random(11);
+        var x = Enumerable.Range(0, n * c * h * wd).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        var w = Enumerable.Range(0, c * mg * kh * kw).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        int m = mg * group, cg = c / group;
+        int oh = (stride * (h - 1)) + outPad + ((kh - 1) * dil) + 1 - (2 * pad);
+        int ow = (stride * (wd - 1)) + outPad + ((kw - 1) * dil) + 1 - (2 * pad);
+        var expected = new float[n * m * oh * ow];
+        for (int b = 0; b < n; b++)
+            for (int ci = 0; ci < c; ci++)
+                for (int i = 0; i < h; i++)
+                    for (int j = 0; j < wd; j++)
+                        for (int o = 0; o < mg; o++)
+                            for (int a = 0; a < kh; a++)
+                                for (int e = 0; e < kw; e++)
+                                {
+                                    int yi = (i * stride) - pad + (a * dil), yj = (j * stride) - pad + (e * dil);
+                                    if (yi < 0 || yi >= oh || yj < 0 || yj >= ow) continue;
+                                    int oc = ((ci / cg) * mg) + o;
+                                    expected[((((b * m) + oc) * oh) + yi) * ow + yj] +=
+                                        x[((((b * c) + ci) * h) + i) * wd + j] * w[((((ci * mg) + o) * kh) + a) * kw + e];
+                                }
+        var y = ModelBuilder.Run("ConvTranspose", [Tensor.FromArray(x, [n, c, h, wd]), Tensor.FromArray(w, [c, mg, kh, kw])], 1, 21,
+            NodeAttribute.Of("group", (long)group), NodeAttribute.Of("strides", new long[] { stride, stride }),
+            NodeAttribute.Of("dilations", new long[] { dil, dil }), NodeAttribute.Of("pads", new long[] { pad, pad, pad, pad }),
+            NodeAttribute.Of("output_padding", new long[] { outPad, outPad }))[0];
+        Assert.Equal([n, m, oh, ow], y.Shape);
+        var ys = y.Span<float>();
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - ys[i]) < 1e-4f, $"{i}: {expected[i]} vs {ys[i]}");
+    }
+
+    [Fact]
+    public void DetOfSmallMatrices()
+    {
+        var y = ModelBuilder.Run("Det", [Tensor.FromArray(new float[] { 1, 2, 3, 4, 0, 1, 1, 0 }, [2, 2, 2])])[0];
+        Assert.Equal([2], y.Shape);
+        Assert.Equal([-2f, -1f], y.Span<float>().ToArray());
+    }
+}
