@@ -48,3 +48,30 @@ public class ConvTransposeTests
         Assert.Equal([-2f, -1f], y.Span<float>().ToArray());
     }
 }
+
+public class EinsumTests
+{
+    private static Tensor[] Run(string eq, params Tensor[] inputs)
+    {
+        var model = ModelBuilder.SingleNode("Einsum", inputs.Length, 1, 21, "", NodeAttribute.Of("equation", eq));
+        using var session = new InferenceSession(model);
+        return session.Run(inputs);
+    }
+
+    [Fact]
+    public void MatMulTransposeTraceAndBatch()
+    {
+        var a = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6 }, [2, 3]);
+        var b = Tensor.FromArray(new float[] { 1, 0, 0, 1, 1, 1 }, [3, 2]);
+        Assert.Equal([4f, 5f, 10f, 11f], Run("ij,jk->ik", a, b)[0].Span<float>().ToArray());
+        var t = Run("ij->ji", a)[0];
+        Assert.Equal([3, 2], t.Shape);
+        Assert.Equal([1f, 4f, 2f, 5f, 3f, 6f], t.Span<float>().ToArray());
+        var sq = Tensor.FromArray(new float[] { 1, 2, 3, 4 }, [2, 2]);
+        Assert.Equal([5f], Run("ii", sq)[0].Span<float>().ToArray());
+        Assert.Equal([1f, 4f], Run("ii->i", sq)[0].Span<float>().ToArray());
+        var bt = Run("...ij,...jk", Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6, 7, 8 }, [2, 2, 2]), sq)[0];
+        Assert.Equal([2, 2, 2], bt.Shape);
+        Assert.Equal([7f, 10f, 15f, 22f, 23f, 34f, 31f, 46f], bt.Span<float>().ToArray());
+    }
+}
