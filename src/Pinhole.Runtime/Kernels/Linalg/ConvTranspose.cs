@@ -73,8 +73,9 @@ internal sealed class ConvTranspose : OpKernel
             {
                 output[d] = _outputShape != null ? Attr(context, _outputShape, r, 0, "output_shape")[d] : input[d] * strides[d];
                 int total = full - output[d];
-                if (_autoPad == "SAME_UPPER") { pads[d] = total / 2; pads[d + r] = total - (total / 2); }
-                else { pads[d] = total - (total / 2); pads[d + r] = total / 2; }
+                int halfTotal = (int)Math.Floor(total / 2.0); // floor, as the reference does for negative totals
+                if (_autoPad == "SAME_UPPER") { pads[d] = halfTotal; pads[d + r] = total - halfTotal; }
+                else { pads[d] = total - halfTotal; pads[d + r] = halfTotal; }
             }
             else
             {
