@@ -75,3 +75,28 @@ public class EinsumTests
         Assert.Equal([7f, 10f, 15f, 22f, 23f, 34f, 31f, 46f], bt.Span<float>().ToArray());
     }
 }
+
+public class Conv1DTests
+{
+    [Fact]
+    public void PointKernelWithPadding()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 2, 3, 4 }, [1, 1, 4]);
+        var w = Tensor.FromArray(new float[] { 2 }, [1, 1, 1]);
+        var y = ModelBuilder.Run("Conv", [x, w], 1, 21, NodeAttribute.Of("pads", new long[] { 2, 2 }))[0];
+        Assert.Equal([1, 1, 8], y.Shape);
+        Assert.Equal([0f, 0f, 2f, 4f, 6f, 8f, 0f, 0f], y.Span<float>().ToArray());
+    }
+}
+
+public class Conv1DWideKernelTests
+{
+    [Fact]
+    public void KernelWiderThanInput()
+    {
+        var x = Tensor.FromArray(new float[] { 3 }, [1, 1, 1]);
+        var w = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5 }, [1, 1, 5]);
+        var y = ModelBuilder.Run("Conv", [x, w], 1, 21, NodeAttribute.Of("pads", new long[] { 2, 2 }))[0];
+        Assert.Equal([9f], y.Span<float>().ToArray());
+    }
+}
