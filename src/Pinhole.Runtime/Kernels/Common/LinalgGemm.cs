@@ -226,12 +226,15 @@ public static class Linalg
             {
                 int h = Math.Min(MR, mc - ir);
                 ref float aPanel = ref Unsafe.Add(ref pa, (nint)(ir / MR) * kc * MR);
+                bool full = h == MR && w == nr;
+                ref float cTile = ref c[(ir * ldc) + jr];
                 switch (isa)
                 {
-                    case GemmIsa.Vector256: Kernel256(kc, ref aPanel, ref bPanel, tile); break;
-                    case GemmIsa.Vector128: Kernel128(kc, ref aPanel, ref bPanel, tile); break;
-                    default: KernelScalar(kc, ref aPanel, ref bPanel, tile); break;
+                    case GemmIsa.Vector256: Kernel256(kc, ref aPanel, ref bPanel, tile, full, ref cTile, ldc, alpha); break;
+                    case GemmIsa.Vector128: Kernel128(kc, ref aPanel, ref bPanel, tile, full, ref cTile, ldc, alpha); break;
+                    default: KernelScalar(kc, ref aPanel, ref bPanel, tile); full = false; break;
                 }
+                if (full) continue;
                 for (int i = 0; i < h; i++)
                 {
                     var dst = c.Slice((ir + i) * ldc + jr, w);
@@ -253,9 +256,25 @@ public static class Linalg
         : System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(c, a, b)
         : (a * b) + c;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update256(ref float c, int offset, Vector256<float> x0, Vector256<float> x1, Vector256<float> alpha)
+    {
+        ref float row = ref Unsafe.Add(ref c, offset);
+        Fma256(x0, alpha, Vector256.LoadUnsafe(ref row)).StoreUnsafe(ref row);
+        Fma256(x1, alpha, Vector256.LoadUnsafe(ref row, 8)).StoreUnsafe(ref row, 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update128(ref float c, int offset, Vector128<float> x0, Vector128<float> x1, Vector128<float> alpha)
+    {
+        ref float row = ref Unsafe.Add(ref c, offset);
+        Fma128(x0, alpha, Vector128.LoadUnsafe(ref row)).StoreUnsafe(ref row);
+        Fma128(x1, alpha, Vector128.LoadUnsafe(ref row, 4)).StoreUnsafe(ref row, 4);
+    }
+
     /// <summary>6x16 tile: tile[i*16 + j] = sum_k A[k*6+i] * B[k*16+j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(int kc, ref float a, ref float b, Span<float> tile)
+    private static void Kernel256(int kc, ref float a, ref float b, Span<float> tile, bool full, ref float c, int ldc, float alpha)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -278,6 +297,17 @@ public static class Linalg
             a = ref Unsafe.Add(ref a, MR);
             b = ref Unsafe.Add(ref b, 16);
         }
+        if (full)
+        {
+            var va = Vector256.Create(alpha);
+            Update256(ref c, 0, c00, c01, va);
+            Update256(ref c, ldc, c10, c11, va);
+            Update256(ref c, 2 * ldc, c20, c21, va);
+            Update256(ref c, 3 * ldc, c30, c31, va);
+            Update256(ref c, 4 * ldc, c40, c41, va);
+            Update256(ref c, 5 * ldc, c50, c51, va);
+            return;
+        }
         ref float t = ref MemoryMarshal.GetReference(tile);
         c00.StoreUnsafe(ref t, 0); c01.StoreUnsafe(ref t, 8);
         c10.StoreUnsafe(ref t, 16); c11.StoreUnsafe(ref t, 24);
@@ -289,7 +319,7 @@ public static class Linalg
 
     /// <summary>6x8 tile with Vector128.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel128(int kc, ref float a, ref float b, Span<float> tile)
+    private static void Kernel128(int kc, ref float a, ref float b, Span<float> tile, bool full, ref float c, int ldc, float alpha)
     {
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -311,6 +341,17 @@ public static class Linalg
             c50 = Fma128(av, b0, c50); c51 = Fma128(av, b1, c51);
             a = ref Unsafe.Add(ref a, MR);
             b = ref Unsafe.Add(ref b, 8);
+        }
+        if (full)
+        {
+            var va = Vector128.Create(alpha);
+            Update128(ref c, 0, c00, c01, va);
+            Update128(ref c, ldc, c10, c11, va);
+            Update128(ref c, 2 * ldc, c20, c21, va);
+            Update128(ref c, 3 * ldc, c30, c31, va);
+            Update128(ref c, 4 * ldc, c40, c41, va);
+            Update128(ref c, 5 * ldc, c50, c51, va);
+            return;
         }
         ref float t = ref MemoryMarshal.GetReference(tile);
         c00.StoreUnsafe(ref t, 0); c01.StoreUnsafe(ref t, 4);
