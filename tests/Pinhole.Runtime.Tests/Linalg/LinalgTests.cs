@@ -42,11 +42,13 @@ public class LinalgTests(ITestOutputHelper output)
                 }
     }
 
-    [Fact]
-    public void ParallelGemmIsDeterministic()
+    [Theory]
+    [InlineData(500, 300, 400)]
+    [InlineData(50, 700, 100)]
+    [InlineData(7, 3000, 65)]
+    public void ParallelGemmIsDeterministic(int m, int n, int k)
     {
         var rng = new Random(1);
-        int m = 500, n = 300, k = 400;
         var a = Random(rng, m * k);
         var b = Random(rng, k * n);
         var c1 = new float[m * n];

@@ -84,7 +84,7 @@ public static class Linalg
         int kcMax = Math.Min(KC, k);
         float[] packB = ArrayPool<float>.Shared.Rent(ncMax * kcMax);
         int mBlocks = (m + MC - 1) / MC;
-        bool parallel = threads > 1 && mBlocks > 1;
+        bool parallel = threads > 1 && (long)m * n * k >= 1 << 18;
         float[]? packA = parallel ? null : ArrayPool<float>.Shared.Rent(MC * kcMax);
         try
         {
@@ -101,7 +101,7 @@ public static class Linalg
                         {
                             int mc = Math.Min(MC, m - ic);
                             PackA(transA, a, lda, ic, mc, pc, kc, packA!);
-                            Macro(isa, mc, nc, kc, alpha, packA!, packB, c.Slice(ic * ldc + jc), ldc, nr);
+                            Macro(isa, mc, nc, kc, alpha, packA!, packB, 0, c.Slice(ic * ldc + jc), ldc, nr);
                         }
                     }
                     else
@@ -121,23 +121,32 @@ public static class Linalg
     private static unsafe void RunParallel(int threads, int mBlocks, int m, int nc, int kc, int pc, int jc, float alpha,
         bool transA, ReadOnlySpan<float> a, int lda, float[] packB, Span<float> c, int ldc, int nr, GemmIsa isa)
     {
-        // Spans cannot be captured by the lambda: pin and pass pointers. Each M block is written by one worker, in the
-        // same order of operations as the serial path, so results do not depend on the thread count.
+        // Work items are (M block, range of B panels). Each C element is computed by one item in the same order of
+        // operations as the serial path, so results do not depend on the thread count. Spans cannot be captured by
+        // the lambda: pin them and pass addresses.
+        int panels = (nc + nr - 1) / nr;
+        int nParts = Math.Clamp(((2 * threads) + mBlocks - 1) / mBlocks, 1, panels);
+        int panelsPerPart = (panels + nParts - 1) / nParts;
+        nParts = (panels + panelsPerPart - 1) / panelsPerPart;
         fixed (float* pa = a)
         fixed (float* pcPtr = c)
         {
             nint aAddr = (nint)pa, cAddr = (nint)pcPtr;
             int aLen = a.Length, cLen = c.Length;
-            Parallel.For(0, mBlocks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            Parallel.For(0, mBlocks * nParts, new ParallelOptions { MaxDegreeOfParallelism = threads },
                 () => ArrayPool<float>.Shared.Rent(MC * kc),
-                (blk, _, local) =>
+                (item, _, local) =>
                 {
                     var aSpan = new ReadOnlySpan<float>((float*)aAddr, aLen);
                     var cSpan = new Span<float>((float*)cAddr, cLen);
+                    int blk = item / nParts, part = item % nParts;
                     int ic = blk * MC;
                     int mc = Math.Min(MC, m - ic);
+                    int p0 = part * panelsPerPart;
+                    int j0 = p0 * nr;
+                    int ncPart = Math.Min(panelsPerPart * nr, nc - j0);
                     PackA(transA, aSpan, lda, ic, mc, pc, kc, local);
-                    Macro(isa, mc, nc, kc, alpha, local, packB, cSpan.Slice(ic * ldc + jc), ldc, nr);
+                    Macro(isa, mc, ncPart, kc, alpha, local, packB, p0 * kc * nr, cSpan.Slice((ic * ldc) + jc + j0), ldc, nr);
                     return local;
                 },
                 local => ArrayPool<float>.Shared.Return(local));
@@ -212,12 +221,12 @@ public static class Linalg
         }
     }
 
-    private static void Macro(GemmIsa isa, int mc, int nc, int kc, float alpha, float[] packA, float[] packB,
+    private static void Macro(GemmIsa isa, int mc, int nc, int kc, float alpha, float[] packA, float[] packB, int packBOffset,
         Span<float> c, int ldc, int nr)
     {
         Span<float> tile = stackalloc float[MR * 16];
         ref float pa = ref MemoryMarshal.GetArrayDataReference(packA);
-        ref float pb = ref MemoryMarshal.GetArrayDataReference(packB);
+        ref float pb = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(packB), packBOffset);
         for (int jr = 0; jr < nc; jr += nr)
         {
             int w = Math.Min(nr, nc - jr);
