@@ -43,6 +43,27 @@ public class LinalgTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(1, 1, 1, false)]
+    [InlineData(7, 17, 65, true)]
+    [InlineData(130, 65, 600, false)]
+    [InlineData(250, 33, 300, true)]
+    public void PrepackedGemmMatchesUnpacked(int m, int n, int k, bool transA)
+    {
+        var rng = new Random(9);
+        var a = Random(rng, m * k);
+        var b = Random(rng, k * n);
+        var expected = new float[m * n];
+        Kernels.Linalg.Gemm(transA, false, m, n, k, 1f, a, transA ? m : k, b, n, 0f, expected, n);
+        var packed = Kernels.Linalg.PackA(transA, m, k, a, transA ? m : k);
+        foreach (int threads in new[] { 1, 3 })
+        {
+            var c = new float[m * n];
+            Kernels.Linalg.Gemm(packed, false, n, 1f, b, n, 0f, c, n, threads);
+            Assert.Equal(expected, c);
+        }
+    }
+
+    [Theory]
     [InlineData(500, 300, 400)]
     [InlineData(50, 700, 100)]
     [InlineData(7, 3000, 65)]

@@ -62,11 +62,46 @@ public static class Linalg
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads, GemmIsa isa)
     {
         if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), "negative GEMM size");
+        if (k > 0 && m > 0 && n > 0)
+        {
+            if (transA) CheckSize(a, k, m, lda, nameof(a)); else CheckSize(a, m, k, lda, nameof(a));
+        }
+        Core(null, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, isa);
+    }
+
+    /// <summary>Packs op(A) (m x k) once, for GEMMs that reuse a constant left operand (such as convolution weights).</summary>
+    public static PackedMatrix PackA(bool transA, int m, int k, ReadOnlySpan<float> a, int lda)
+    {
+        if (m < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), "negative GEMM size");
+        if (m > 0 && k > 0)
+        {
+            if (transA) CheckSize(a, k, m, lda, nameof(a)); else CheckSize(a, m, k, lda, nameof(a));
+        }
+        int mPad = RoundUp(m, MR);
+        var data = new float[Math.Max(1, mPad * k)];
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = Math.Min(KC, k - pc);
+            for (int ic = 0; ic < m; ic += MC)
+                PackA(transA, a, lda, ic, Math.Min(MC, m - ic), pc, kc, data.AsSpan(PackedOffset(mPad, pc, ic, kc)));
+        }
+        return new PackedMatrix(m, k, data);
+    }
+
+    /// <summary>C = alpha * A * op(B) + beta * C with A packed by <see cref="PackA"/>.</summary>
+    public static void Gemm(PackedMatrix a, bool transB, int n, float alpha, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        int threads = 1) =>
+        Core(a, false, transB, a.Rows, n, a.Columns, alpha, default, 0, b, ldb, beta, c, ldc, threads, DefaultIsa);
+
+    private static int PackedOffset(int mPad, int pc, int ic, int kc) => (pc * mPad) + (ic / MC * MC * kc);
+
+    private static void Core(PackedMatrix? packed, bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads, GemmIsa isa)
+    {
         if (m == 0 || n == 0) return;
         CheckSize(c, m, n, ldc, nameof(c));
         if (k > 0)
         {
-            if (transA) CheckSize(a, k, m, lda, nameof(a)); else CheckSize(a, m, k, lda, nameof(a));
             if (transB) CheckSize(b, n, k, ldb, nameof(b)); else CheckSize(b, k, n, ldb, nameof(b));
         }
 
@@ -85,7 +120,8 @@ public static class Linalg
         float[] packB = ArrayPool<float>.Shared.Rent(ncMax * kcMax);
         int mBlocks = (m + MC - 1) / MC;
         bool parallel = threads > 1 && (long)m * n * k >= 1 << 18;
-        float[]? packA = parallel ? null : ArrayPool<float>.Shared.Rent(MC * kcMax);
+        float[]? packA = parallel || packed != null ? null : ArrayPool<float>.Shared.Rent(MC * kcMax);
+        int mPad = RoundUp(m, MR);
         try
         {
             for (int jc = 0; jc < n; jc += NC)
@@ -100,13 +136,20 @@ public static class Linalg
                         for (int ic = 0; ic < m; ic += MC)
                         {
                             int mc = Math.Min(MC, m - ic);
-                            PackA(transA, a, lda, ic, mc, pc, kc, packA!);
-                            Macro(isa, mc, nc, kc, alpha, packA!, packB, 0, c.Slice(ic * ldc + jc), ldc, nr);
+                            if (packed != null)
+                            {
+                                Macro(isa, mc, nc, kc, alpha, packed.Data, PackedOffset(mPad, pc, ic, kc), packB, 0, c.Slice(ic * ldc + jc), ldc, nr);
+                            }
+                            else
+                            {
+                                PackA(transA, a, lda, ic, mc, pc, kc, packA!);
+                                Macro(isa, mc, nc, kc, alpha, packA!, 0, packB, 0, c.Slice(ic * ldc + jc), ldc, nr);
+                            }
                         }
                     }
                     else
                     {
-                        RunParallel(threads, mBlocks, m, nc, kc, pc, jc, alpha, transA, a, lda, packB, c, ldc, nr, isa);
+                        RunParallel(packed, threads, mBlocks, m, nc, kc, pc, jc, alpha, transA, a, lda, packB, c, ldc, nr, isa);
                     }
                 }
             }
@@ -118,7 +161,7 @@ public static class Linalg
         }
     }
 
-    private static unsafe void RunParallel(int threads, int mBlocks, int m, int nc, int kc, int pc, int jc, float alpha,
+    private static unsafe void RunParallel(PackedMatrix? packed, int threads, int mBlocks, int m, int nc, int kc, int pc, int jc, float alpha,
         bool transA, ReadOnlySpan<float> a, int lda, float[] packB, Span<float> c, int ldc, int nr, GemmIsa isa)
     {
         // Work items are (M block, range of B panels). Each C element is computed by one item in the same order of
@@ -145,8 +188,16 @@ public static class Linalg
                     int p0 = part * panelsPerPart;
                     int j0 = p0 * nr;
                     int ncPart = Math.Min(panelsPerPart * nr, nc - j0);
-                    PackA(transA, aSpan, lda, ic, mc, pc, kc, local);
-                    Macro(isa, mc, ncPart, kc, alpha, local, packB, p0 * kc * nr, cSpan.Slice((ic * ldc) + jc + j0), ldc, nr);
+                    var cPart = cSpan.Slice((ic * ldc) + jc + j0);
+                    if (packed != null)
+                    {
+                        Macro(isa, mc, ncPart, kc, alpha, packed.Data, PackedOffset(RoundUp(m, MR), pc, ic, kc), packB, p0 * kc * nr, cPart, ldc, nr);
+                    }
+                    else
+                    {
+                        PackA(transA, aSpan, lda, ic, mc, pc, kc, local);
+                        Macro(isa, mc, ncPart, kc, alpha, local, 0, packB, p0 * kc * nr, cPart, ldc, nr);
+                    }
                     return local;
                 },
                 local => ArrayPool<float>.Shared.Return(local));
@@ -221,11 +272,11 @@ public static class Linalg
         }
     }
 
-    private static void Macro(GemmIsa isa, int mc, int nc, int kc, float alpha, float[] packA, float[] packB, int packBOffset,
+    private static void Macro(GemmIsa isa, int mc, int nc, int kc, float alpha, float[] packA, int packAOffset, float[] packB, int packBOffset,
         Span<float> c, int ldc, int nr)
     {
         Span<float> tile = stackalloc float[MR * 16];
-        ref float pa = ref MemoryMarshal.GetArrayDataReference(packA);
+        ref float pa = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(packA), packAOffset);
         ref float pb = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(packB), packBOffset);
         for (int jr = 0; jr < nc; jr += nr)
         {
@@ -392,4 +443,19 @@ public static class Linalg
         }
         acc.CopyTo(tile);
     }
+}
+
+/// <summary>A left GEMM operand packed once by <see cref="Linalg.PackA"/>; immutable, safe to share between runs.</summary>
+public sealed class PackedMatrix
+{
+    internal PackedMatrix(int rows, int columns, float[] data)
+    {
+        Rows = rows;
+        Columns = columns;
+        Data = data;
+    }
+
+    public int Rows { get; }
+    public int Columns { get; }
+    internal float[] Data { get; }
 }
