@@ -20,6 +20,8 @@ internal sealed class Conv : OpKernel
     private readonly long[]? _pads;
     private readonly int _group;
     private readonly float[]? _constWeight;
+    /// <summary>Per group, the constant weight packed for the GEMM (null when W is not an initializer).</summary>
+    private readonly PackedMatrix[]? _packedWeight;
     private readonly LinalgActivation _activation;
 
     private Conv(KernelInfo info, bool fused)
@@ -35,7 +37,16 @@ internal sealed class Conv : OpKernel
         if (_group < 1) throw info.Invalid("group must be >= 1");
         var w = info.ConstantInput(1);
         if (w != null && LinalgHelpers.ViaFloat32(w.Type) || w?.Type == DataType.Double)
+        {
             _constWeight = FloatConversion.ToFloat(w!).ReadOnlySpan<float>().ToArray();
+            if (w!.Rank >= 3 && w.Shape[0] % _group == 0 && w.Shape[0] / _group > 1)
+            {
+                int mg = w.Shape[0] / _group, kg = w.Length / w.Shape[0];
+                _packedWeight = new PackedMatrix[_group];
+                for (int g = 0; g < _group; g++)
+                    _packedWeight[g] = Linalg.PackA(false, mg, kg, _constWeight.AsSpan(g * mg * kg, mg * kg), kg);
+            }
+        }
         _activation = LinalgActivation.None;
         if (fused)
         {
@@ -120,8 +131,11 @@ internal sealed class Conv : OpKernel
                                 LinalgConv.Im2Col(xg, cg, input, kernel, output, strides, dilations, pads, col);
                                 bmat = col.AsSpan(0, kg * outCount);
                             }
-                            Linalg.Gemm(false, false, mg, outCount, kg, 1f, w.AsSpan(g * mg * kg, mg * kg), kg, bmat, outCount, 0f,
-                                y.Slice(((n * m) + (g * mg)) * outCount, mg * outCount), outCount, threads);
+                            var yg = y.Slice(((n * m) + (g * mg)) * outCount, mg * outCount);
+                            if (_packedWeight != null && _packedWeight[g].Rows == mg && _packedWeight[g].Columns == kg)
+                                Linalg.Gemm(_packedWeight[g], false, outCount, 1f, bmat, outCount, 0f, yg, outCount, threads);
+                            else
+                                Linalg.Gemm(false, false, mg, outCount, kg, 1f, w.AsSpan(g * mg * kg, mg * kg), kg, bmat, outCount, 0f, yg, outCount, threads);
                         }
                     }
                 }
