@@ -171,6 +171,18 @@ public class LinalgTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ConvIsDeterministicAcrossThreadCounts()
+    {
+        var rng = new Random(12);
+        var x = Tensor.FromArray(Random(rng, 64 * 28 * 28), [1, 64, 28, 28]);
+        var w = Tensor.FromArray(Random(rng, 64 * 64 * 9), [64, 64, 3, 3]);
+        var attrs = new[] { NodeAttribute.Of("pads", new long[] { 1, 1, 1, 1 }) };
+        using var serial = new InferenceSession(ModelBuilder.SingleNode("Conv", 2, 1, 21, "", attrs));
+        using var parallel = new InferenceSession(ModelBuilder.SingleNode("Conv", 2, 1, 21, "", attrs), new SessionOptions { IntraOpThreads = 4 });
+        Assert.Equal(serial.Run([x, w])[0].Span<float>().ToArray(), parallel.Run([x, w])[0].Span<float>().ToArray());
+    }
+
+    [Fact]
     public void ConvSpeed()
     {
         // A ResNet-50 3x3 convolution: 1x256x14x14 -> 256, 3x3 pad 1 (about 0.23 GFLOP). Reported, not asserted.
