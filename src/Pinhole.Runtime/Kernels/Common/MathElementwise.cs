@@ -283,3 +283,51 @@ internal sealed class NumericUnaryKernel<TOp>(TOp op) : OpKernel where TOp : str
 {
     public override void Execute(KernelContext context) => MathElementwise.NumericUnary(context, op);
 }
+
+/// <summary>Opset 1-6 binary arithmetic: the broadcast/axis attributes. Trailing alignment matches numpy broadcasting; an explicit axis is not supported.</summary>
+internal static class MathLegacyBroadcast
+{
+    /// <summary>Validates legacy broadcast attributes and returns <paramref name="kernel"/>.</summary>
+    public static OpKernel Check(KernelInfo info, OpKernel kernel)
+    {
+        if (info.OpsetVersion < 7 && info.GetInt("broadcast", 0) != 0 && info.HasAttribute("axis"))
+            throw info.Unsupported("legacy broadcasting with an explicit axis is not supported");
+        return kernel;
+    }
+}
+
+/// <summary>A kernel running an <see cref="INumericBinary"/> with broadcasting; integer division by zero becomes a kernel error.</summary>
+internal sealed class NumericBinaryKernel<TOp> : OpKernel where TOp : struct, INumericBinary
+{
+    public override void Execute(KernelContext context)
+    {
+        try
+        {
+            MathElementwise.NumericBinary<TOp>(context);
+        }
+        catch (DivideByZeroException)
+        {
+            throw context.Error("integer division by zero");
+        }
+        catch (ArgumentException e)
+        {
+            throw context.Error(e.Message);
+        }
+    }
+}
+
+/// <summary>A kernel folding all inputs with an <see cref="INumericBinary"/> (Max, Min, Sum, Mean).</summary>
+internal sealed class VariadicKernel<TOp>(bool mean) : OpKernel where TOp : struct, INumericBinary
+{
+    public override void Execute(KernelContext context)
+    {
+        try
+        {
+            MathElementwise.Variadic<TOp>(context, mean);
+        }
+        catch (ArgumentException e)
+        {
+            throw context.Error(e.Message);
+        }
+    }
+}
