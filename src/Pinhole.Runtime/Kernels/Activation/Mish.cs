@@ -9,7 +9,7 @@ internal readonly struct MishFunction : IFloatFunction
     internal static void Register() =>
         KernelRegistry.Register("", "Mish", 18, _ => new FloatUnaryKernel<MishFunction>(default));
 
-    public float Invoke(float x) => x * MathF.Tanh(x > 0 ? x + MathF.Log(1f + MathF.Exp(-x)) : MathF.Log(1f + MathF.Exp(x)));
+    public float Invoke(float x) => (float)Invoke((double)x);
 
     public double Invoke(double x) => x * Math.Tanh(x > 0 ? x + Math.Log(1.0 + Math.Exp(-x)) : Math.Log(1.0 + Math.Exp(x)));
 

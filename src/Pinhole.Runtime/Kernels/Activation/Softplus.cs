@@ -9,7 +9,7 @@ internal readonly struct SoftplusFunction : IFloatFunction
     internal static void Register() =>
         KernelRegistry.Register("", "Softplus", 1, _ => new FloatUnaryKernel<SoftplusFunction>(default));
 
-    public float Invoke(float x) => x > 0 ? x + MathF.Log(1f + MathF.Exp(-x)) : MathF.Log(1f + MathF.Exp(x));
+    public float Invoke(float x) => (float)Invoke((double)x);
 
     public double Invoke(double x) => x > 0 ? x + Math.Log(1.0 + Math.Exp(-x)) : Math.Log(1.0 + Math.Exp(x));
 
