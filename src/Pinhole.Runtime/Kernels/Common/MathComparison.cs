@@ -33,12 +33,12 @@ internal sealed class ComparisonKernel(ComparisonKind kind) : OpKernel
                 Broadcast.Binary<string, bool, EqualityOp<string>>(a, b, context.Output(0, DataType.Bool, shape));
                 return;
             case DataType.BFloat16:
-            {
-                var af = FloatConversion.ToFloat(a);
-                var bf = FloatConversion.ToFloat(b);
-                Compare<float>(kind, af, bf, context.Output(0, DataType.Bool, shape));
-                return;
-            }
+                {
+                    var af = FloatConversion.ToFloat(a);
+                    var bf = FloatConversion.ToFloat(b);
+                    Compare<float>(kind, af, bf, context.Output(0, DataType.Bool, shape));
+                    return;
+                }
             default:
                 var action = new Action(kind, a, b, context.Output(0, DataType.Bool, shape));
                 TypeDispatch.RequireNumeric(context, a.Type, ref action);

@@ -42,21 +42,21 @@ public static class MathElementwise
                 Apply(op, x.ReadOnlySpan<float>(), context.Output(0, DataType.Float, x.Shape).Span<float>());
                 return;
             case DataType.Double:
-            {
-                var src = x.ReadOnlySpan<double>();
-                var dst = context.Output(0, DataType.Double, x.Shape).Span<double>();
-                for (int i = 0; i < src.Length; i++) dst[i] = op.Invoke(src[i]);
-                return;
-            }
+                {
+                    var src = x.ReadOnlySpan<double>();
+                    var dst = context.Output(0, DataType.Double, x.Shape).Span<double>();
+                    for (int i = 0; i < src.Length; i++) dst[i] = op.Invoke(src[i]);
+                    return;
+                }
             case DataType.Float16:
             case DataType.BFloat16:
-            {
-                var xf = FloatConversion.ToFloat(x);
-                var result = new float[x.Length];
-                Apply(op, xf.ReadOnlySpan<float>(), result);
-                FloatConversion.FromFloat(result, context.Output(0, x.Type, x.Shape));
-                return;
-            }
+                {
+                    var xf = FloatConversion.ToFloat(x);
+                    var result = new float[x.Length];
+                    Apply(op, xf.ReadOnlySpan<float>(), result);
+                    FloatConversion.FromFloat(result, context.Output(0, x.Type, x.Shape));
+                    return;
+                }
             default:
                 if (allowIntegers && DataTypes.IsInteger(x.Type))
                 {
@@ -156,11 +156,11 @@ public static class MathElementwise
             case double[]: values.CopyTo(destination.Span<double>()); break;
             case Half[]: TensorPrimitives.ConvertTruncating<double, Half>(values, destination.Span<Half>()); break;
             case BFloat16[]:
-            {
-                var d = destination.Span<BFloat16>();
-                for (int i = 0; i < d.Length; i++) d[i] = (BFloat16)(float)values[i];
-                break;
-            }
+                {
+                    var d = destination.Span<BFloat16>();
+                    for (int i = 0; i < d.Length; i++) d[i] = (BFloat16)(float)values[i];
+                    break;
+                }
             case sbyte[]: TensorPrimitives.ConvertSaturating<double, sbyte>(values, destination.Span<sbyte>()); break;
             case byte[]: TensorPrimitives.ConvertSaturating<double, byte>(values, destination.Span<byte>()); break;
             case short[]: TensorPrimitives.ConvertSaturating<double, short>(values, destination.Span<short>()); break;

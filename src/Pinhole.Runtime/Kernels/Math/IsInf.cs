@@ -24,19 +24,19 @@ internal sealed class IsInf : OpKernel
         switch (x.Type)
         {
             case DataType.Double:
-            {
-                var s = x.ReadOnlySpan<double>();
-                for (int i = 0; i < s.Length; i++)
-                    y[i] = (_positive && double.IsPositiveInfinity(s[i])) || (_negative && double.IsNegativeInfinity(s[i]));
-                break;
-            }
+                {
+                    var s = x.ReadOnlySpan<double>();
+                    for (int i = 0; i < s.Length; i++)
+                        y[i] = (_positive && double.IsPositiveInfinity(s[i])) || (_negative && double.IsNegativeInfinity(s[i]));
+                    break;
+                }
             case DataType.Float or DataType.Float16 or DataType.BFloat16:
-            {
-                var s = FloatConversion.ToFloat(x).ReadOnlySpan<float>();
-                for (int i = 0; i < s.Length; i++)
-                    y[i] = (_positive && float.IsPositiveInfinity(s[i])) || (_negative && float.IsNegativeInfinity(s[i]));
-                break;
-            }
+                {
+                    var s = FloatConversion.ToFloat(x).ReadOnlySpan<float>();
+                    for (int i = 0; i < s.Length; i++)
+                        y[i] = (_positive && float.IsPositiveInfinity(s[i])) || (_negative && float.IsNegativeInfinity(s[i]));
+                    break;
+                }
             default:
                 throw context.Error($"element type {DataTypes.OnnxName(x.Type)} is not supported");
         }

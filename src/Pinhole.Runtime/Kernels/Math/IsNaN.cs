@@ -15,17 +15,17 @@ internal sealed class IsNaN : OpKernel
         switch (x.Type)
         {
             case DataType.Double:
-            {
-                var s = x.ReadOnlySpan<double>();
-                for (int i = 0; i < s.Length; i++) y[i] = double.IsNaN(s[i]);
-                break;
-            }
+                {
+                    var s = x.ReadOnlySpan<double>();
+                    for (int i = 0; i < s.Length; i++) y[i] = double.IsNaN(s[i]);
+                    break;
+                }
             case DataType.Float or DataType.Float16 or DataType.BFloat16:
-            {
-                var s = FloatConversion.ToFloat(x).ReadOnlySpan<float>();
-                for (int i = 0; i < s.Length; i++) y[i] = float.IsNaN(s[i]);
-                break;
-            }
+                {
+                    var s = FloatConversion.ToFloat(x).ReadOnlySpan<float>();
+                    for (int i = 0; i < s.Length; i++) y[i] = float.IsNaN(s[i]);
+                    break;
+                }
             default:
                 throw context.Error($"element type {DataTypes.OnnxName(x.Type)} is not supported");
         }
