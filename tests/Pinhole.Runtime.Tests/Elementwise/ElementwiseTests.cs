@@ -191,7 +191,9 @@ public class ElementwiseTests
     {
         Assert.Equal([3f], Values<float>(Run("Add", [Tensor.Vector(1f), Tensor.Vector(2f)], 6)));
         Assert.Equal([2f], Values<float>(Run("Mul", [Tensor.Vector(1f), Tensor.Vector(2f)], 1)));
+        var y = Run("Sub", [Tensor.FromArray(new float[6], [2, 3]), Tensor.Vector(1f, 2f)], 6, NodeAttribute.Of("broadcast", 1L), NodeAttribute.Of("axis", 0L));
+        Assert.Equal([-1f, -1f, -1f, -2f, -2f, -2f], Values<float>(y));
         Assert.Throws<UnsupportedModelException>(() =>
-            Run("Sub", [Tensor.FromArray(new float[6], [2, 3]), Tensor.Vector(1f, 2f)], 6, NodeAttribute.Of("broadcast", 1L), NodeAttribute.Of("axis", 0L)));
+            Run("Equal", [Tensor.FromArray(new float[6], [2, 3]), Tensor.Vector(1f, 2f)], 6, NodeAttribute.Of("broadcast", 1L), NodeAttribute.Of("axis", 0L)));
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Pinhole.Runtime.Kernels;
@@ -20,5 +21,10 @@ internal readonly struct EluFunction : IFloatFunction
 
     public double Invoke(double x) => x >= 0 ? x : _alpha * (Math.Exp(x) - 1.0);
 
-    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination) => false;
+    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        TensorPrimitives.Exp(x, destination);
+        for (int i = 0; i < x.Length; i++) destination[i] = x[i] >= 0 ? x[i] : _alpha * (destination[i] - 1f);
+        return true;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Pinhole.Runtime.Kernels;
@@ -22,5 +23,12 @@ internal readonly struct HardSigmoidFunction : IFloatFunction
 
     public double Invoke(double x) => Math.Max(0.0, Math.Min(1.0, _alpha * x + _beta));
 
-    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination) => false;
+    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        TensorPrimitives.Multiply(x, _alpha, destination);
+        TensorPrimitives.Add(destination, _beta, destination);
+        TensorPrimitives.Max(destination, 0f, destination);
+        TensorPrimitives.Min(destination, 1f, destination);
+        return true;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Pinhole.Runtime.Kernels;
@@ -15,6 +16,11 @@ internal readonly struct HardSwishFunction : IFloatFunction
 
     public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination)
     {
-        return false;
+        TensorPrimitives.Multiply(x, 1f / 6f, destination);
+        TensorPrimitives.Add(destination, 0.5f, destination);
+        TensorPrimitives.Max(destination, 0f, destination);
+        TensorPrimitives.Min(destination, 1f, destination);
+        TensorPrimitives.Multiply(destination, x, destination);
+        return true;
     }
 }

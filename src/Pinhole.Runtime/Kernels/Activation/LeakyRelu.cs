@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Pinhole.Runtime.Kernels;
@@ -20,5 +21,19 @@ internal readonly struct LeakyReluFunction : IFloatFunction
 
     public double Invoke(double x) => x >= 0 ? x : (double)_alpha * x;
 
-    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination) => false;
+    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var alpha = new Vector<float>(_alpha);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(x.Slice(i));
+                Vector.ConditionalSelect(Vector.GreaterThanOrEqual(v, Vector<float>.Zero), v, v * alpha).CopyTo(destination.Slice(i));
+            }
+        }
+        for (; i < x.Length; i++) destination[i] = Invoke(x[i]);
+        return true;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Pinhole.Runtime.Kernels;
@@ -22,5 +23,10 @@ internal readonly struct SeluFunction : IFloatFunction
 
     public double Invoke(double x) => x > 0 ? _gamma * x : _gamma * (_alpha * Math.Exp(x) - _alpha);
 
-    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination) => false;
+    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        TensorPrimitives.Exp(x, destination);
+        for (int i = 0; i < x.Length; i++) destination[i] = x[i] > 0 ? _gamma * x[i] : _gamma * (_alpha * destination[i] - _alpha);
+        return true;
+    }
 }

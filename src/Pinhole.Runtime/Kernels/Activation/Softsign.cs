@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Pinhole.Runtime.Kernels;
@@ -15,6 +16,9 @@ internal readonly struct SoftsignFunction : IFloatFunction
 
     public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination)
     {
-        return false;
+        TensorPrimitives.Abs(x, destination);
+        TensorPrimitives.Add(destination, 1f, destination);
+        TensorPrimitives.Divide(x, destination, destination);
+        return true;
     }
 }

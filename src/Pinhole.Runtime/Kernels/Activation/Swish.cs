@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Pinhole.Runtime.Kernels;
@@ -20,5 +21,11 @@ internal readonly struct SwishFunction : IFloatFunction
 
     public double Invoke(double x) => x / (1.0 + Math.Exp(-_alpha * x));
 
-    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination) => false;
+    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        TensorPrimitives.Multiply(x, _alpha, destination);
+        TensorPrimitives.Sigmoid(destination, destination);
+        TensorPrimitives.Multiply(destination, x, destination);
+        return true;
+    }
 }

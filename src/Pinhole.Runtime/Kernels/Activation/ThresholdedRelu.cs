@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Pinhole.Runtime.Kernels;
@@ -20,5 +21,19 @@ internal readonly struct ThresholdedReluFunction : IFloatFunction
 
     public double Invoke(double x) => x > _alpha ? x : 0.0;
 
-    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination) => false;
+    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var alpha = new Vector<float>(_alpha);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(x.Slice(i));
+                Vector.ConditionalSelect(Vector.GreaterThan(v, alpha), v, Vector<float>.Zero).CopyTo(destination.Slice(i));
+            }
+        }
+        for (; i < x.Length; i++) destination[i] = Invoke(x[i]);
+        return true;
+    }
 }

@@ -284,15 +284,52 @@ internal sealed class NumericUnaryKernel<TOp>(TOp op) : OpKernel where TOp : str
     public override void Execute(KernelContext context) => MathElementwise.NumericUnary(context, op);
 }
 
-/// <summary>Opset 1-6 binary arithmetic: the broadcast/axis attributes. Trailing alignment matches numpy broadcasting; an explicit axis is not supported.</summary>
+/// <summary>Opset 1-6 binary ops: the broadcast/axis attributes. Trailing alignment matches numpy broadcasting.</summary>
 internal static class MathLegacyBroadcast
 {
-    /// <summary>Validates legacy broadcast attributes and returns <paramref name="kernel"/>.</summary>
+    /// <summary>Validates legacy broadcast attributes and returns <paramref name="kernel"/>; an explicit axis is not supported here.</summary>
     public static OpKernel Check(KernelInfo info, OpKernel kernel)
     {
         if (info.OpsetVersion < 7 && info.GetInt("broadcast", 0) != 0 && info.HasAttribute("axis"))
             throw info.Unsupported("legacy broadcasting with an explicit axis is not supported");
         return kernel;
+    }
+
+    /// <summary>Like <see cref="Check(KernelInfo, OpKernel)"/>, but an explicit axis is supported by aligning B at that axis of A.</summary>
+    public static OpKernel Check<TOp>(KernelInfo info, OpKernel kernel) where TOp : struct, INumericBinary
+    {
+        if (info.OpsetVersion < 7 && info.GetInt("broadcast", 0) != 0 && info.HasAttribute("axis"))
+            return new AxisKernel<TOp>(info.GetInt("axis"));
+        return kernel;
+    }
+
+    private sealed class AxisKernel<TOp>(long axis) : OpKernel where TOp : struct, INumericBinary
+    {
+        public override void Execute(KernelContext context)
+        {
+            var a = context.Input(0);
+            var b = context.Input(1);
+            long start = axis < 0 ? axis + a.Rank : axis;
+            if (start < 0 || start + b.Rank > a.Rank)
+                throw context.Error($"axis {axis} does not place shape {Tensor.FormatShape(b.Shape)} inside {Tensor.FormatShape(a.Shape)}");
+            var shape = new int[a.Rank - start];
+            shape.AsSpan().Fill(1);
+            b.Shape.CopyTo(shape, 0);
+            for (int i = 0; i < b.Rank; i++)
+                if (b.Shape[i] != 1 && b.Shape[i] != a.Shape[start + i])
+                    throw context.Error($"shape {Tensor.FormatShape(b.Shape)} does not match {Tensor.FormatShape(a.Shape)} at axis {axis}");
+            var output = context.Output(0, a.Type, a.Shape);
+            var reshaped = b.Reshape(shape);
+            switch (a.Type)
+            {
+                case DataType.Float: Broadcast.Binary<float, float, NumericBinaryOp<float, TOp>>(a, reshaped, output); break;
+                case DataType.Double: Broadcast.Binary<double, double, NumericBinaryOp<double, TOp>>(a, reshaped, output); break;
+                case DataType.Int32: Broadcast.Binary<int, int, NumericBinaryOp<int, TOp>>(a, reshaped, output); break;
+                case DataType.Int64: Broadcast.Binary<long, long, NumericBinaryOp<long, TOp>>(a, reshaped, output); break;
+                case DataType.Float16: Broadcast.Binary<Half, Half, NumericBinaryOp<Half, TOp>>(a, reshaped, output); break;
+                default: throw context.Error($"element type {DataTypes.OnnxName(a.Type)} is not supported");
+            }
+        }
     }
 }
 
@@ -308,6 +345,10 @@ internal sealed class NumericBinaryKernel<TOp> : OpKernel where TOp : struct, IN
         catch (DivideByZeroException)
         {
             throw context.Error("integer division by zero");
+        }
+        catch (OverflowException)
+        {
+            throw context.Error("integer overflow (minimum value divided by -1)");
         }
         catch (ArgumentException e)
         {

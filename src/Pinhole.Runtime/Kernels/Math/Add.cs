@@ -10,7 +10,7 @@ internal sealed class Add : OpKernel
     [ModuleInitializer]
     internal static void Register()
     {
-        KernelRegistry.Register("", "Add", 1, info => MathLegacyBroadcast.Check(info, new Add()));
+        KernelRegistry.Register("", "Add", 1, info => MathLegacyBroadcast.Check<SumOp>(info, new Add()));
         KernelRegistry.Register("", "Add", 7, _ => new Add());
     }
 

@@ -9,7 +9,7 @@ internal readonly struct DivOp : INumericBinary
 {
     [ModuleInitializer]
     internal static void Register() =>
-        KernelRegistry.Register("", "Div", 1, info => MathLegacyBroadcast.Check(info, new NumericBinaryKernel<DivOp>()));
+        KernelRegistry.Register("", "Div", 1, info => MathLegacyBroadcast.Check<DivOp>(info, new NumericBinaryKernel<DivOp>()));
 
     public static T Invoke<T>(T x, T y) where T : unmanaged, INumber<T> => x / y;
 

@@ -35,6 +35,10 @@ internal sealed class Mod : OpKernel
         {
             throw context.Error("integer modulo by zero");
         }
+        catch (OverflowException)
+        {
+            throw context.Error("integer overflow (minimum value modulo -1)");
+        }
         catch (ArgumentException e)
         {
             throw context.Error(e.Message);

@@ -9,7 +9,7 @@ internal readonly struct SubOp : INumericBinary
 {
     [ModuleInitializer]
     internal static void Register() =>
-        KernelRegistry.Register("", "Sub", 1, info => MathLegacyBroadcast.Check(info, new NumericBinaryKernel<SubOp>()));
+        KernelRegistry.Register("", "Sub", 1, info => MathLegacyBroadcast.Check<SubOp>(info, new NumericBinaryKernel<SubOp>()));
 
     public static T Invoke<T>(T x, T y) where T : unmanaged, INumber<T> => x - y;
 
