@@ -303,12 +303,16 @@ internal static class MathLegacyBroadcast
         return kernel;
     }
 
+    /// <summary>A kernel applying <typeparamref name="TOp"/> with B aligned at <paramref name="axis"/> of A (a one-element B is a scalar).</summary>
+    public static OpKernel AtAxis<TOp>(long axis) where TOp : struct, INumericBinary => new AxisKernel<TOp>(axis);
+
     private sealed class AxisKernel<TOp>(long axis) : OpKernel where TOp : struct, INumericBinary
     {
         public override void Execute(KernelContext context)
         {
             var a = context.Input(0);
             var b = context.Input(1);
+            if (b.Length == 1) b = b.Reshape([]);
             long start = axis < 0 ? axis + a.Rank : axis;
             if (start < 0 || start + b.Rank > a.Rank)
                 throw context.Error($"axis {axis} does not place shape {Tensor.FormatShape(b.Shape)} inside {Tensor.FormatShape(a.Shape)}");
