@@ -150,41 +150,41 @@ public static class TensorCast
         switch (source.Buffer)
         {
             case float[]:
-            {
-                var s = source.ReadOnlySpan<float>();
-                for (int i = 0; i < d.Length; i++) d[i] = Format(s[i], s[i].ToString("R", c));
-                break;
-            }
+                {
+                    var s = source.ReadOnlySpan<float>();
+                    for (int i = 0; i < d.Length; i++) d[i] = Format(s[i], s[i].ToString("R", c));
+                    break;
+                }
             case double[]:
-            {
-                var s = source.ReadOnlySpan<double>();
-                for (int i = 0; i < d.Length; i++) d[i] = Format(s[i], s[i].ToString("R", c));
-                break;
-            }
+                {
+                    var s = source.ReadOnlySpan<double>();
+                    for (int i = 0; i < d.Length; i++) d[i] = Format(s[i], s[i].ToString("R", c));
+                    break;
+                }
             case Half[]:
-            {
-                var s = source.ReadOnlySpan<Half>();
-                for (int i = 0; i < d.Length; i++) d[i] = Format((double)s[i], s[i].ToString(c));
-                break;
-            }
+                {
+                    var s = source.ReadOnlySpan<Half>();
+                    for (int i = 0; i < d.Length; i++) d[i] = Format((double)s[i], s[i].ToString(c));
+                    break;
+                }
             case BFloat16[]:
-            {
-                var s = source.ReadOnlySpan<BFloat16>();
-                for (int i = 0; i < d.Length; i++) d[i] = Format((float)s[i], s[i].ToString());
-                break;
-            }
+                {
+                    var s = source.ReadOnlySpan<BFloat16>();
+                    for (int i = 0; i < d.Length; i++) d[i] = Format((float)s[i], s[i].ToString());
+                    break;
+                }
             case bool[]:
-            {
-                var s = source.ReadOnlySpan<bool>();
-                for (int i = 0; i < d.Length; i++) d[i] = s[i] ? "1" : "0";
-                break;
-            }
+                {
+                    var s = source.ReadOnlySpan<bool>();
+                    for (int i = 0; i < d.Length; i++) d[i] = s[i] ? "1" : "0";
+                    break;
+                }
             case ulong[]:
-            {
-                var s = source.ReadOnlySpan<ulong>();
-                for (int i = 0; i < d.Length; i++) d[i] = s[i].ToString(c);
-                break;
-            }
+                {
+                    var s = source.ReadOnlySpan<ulong>();
+                    for (int i = 0; i < d.Length; i++) d[i] = s[i].ToString(c);
+                    break;
+                }
             default:
                 for (int i = 0; i < d.Length; i++) d[i] = source.GetInt64(i).ToString(c);
                 break;
