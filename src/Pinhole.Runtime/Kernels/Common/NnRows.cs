@@ -15,6 +15,13 @@ internal static class NnRows
         return (mean, variance);
     }
 
+    /// <summary>y = x * a + b.</summary>
+    public static void Affine(ReadOnlySpan<float> x, float a, float b, Span<float> y)
+    {
+        TensorPrimitives.Multiply(x, a, y);
+        TensorPrimitives.Add(y, b, y);
+    }
+
     /// <summary>y = y * scale + bias where scale and bias have y's length or length 1 (bias may be empty).</summary>
     public static void ScaleShift(Span<float> y, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias)
     {
