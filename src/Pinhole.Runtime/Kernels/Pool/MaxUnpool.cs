@@ -31,7 +31,17 @@ internal sealed class MaxUnpool : OpKernel
         int rank = _kernel.Length;
         if (x.Rank != rank + 2) throw context.Error($"input of rank {x.Rank} does not match a {rank}-D kernel");
         if (!indices.Shape.AsSpan().SequenceEqual(x.Shape)) throw context.Error("I must have the shape of X");
-        int[] outShape;
+        // Indices refer to the default unpooled shape; a given output_shape re-places them by their coordinates.
+        var defaultShape = new int[x.Rank];
+        defaultShape[0] = x.Shape[0];
+        defaultShape[1] = x.Shape[1];
+        for (int i = 0; i < rank; i++)
+        {
+            long d = (x.Shape[2 + i] - 1L) * _strides[i] + _kernel[i] - _pads[i] - _pads[i + rank];
+            if (d < 0 || d > int.MaxValue) throw context.Error("the output shape is invalid");
+            defaultShape[2 + i] = (int)d;
+        }
+        int[] outShape = defaultShape;
         if (context.OptionalInput(2) is { } shapeTensor)
         {
             var dims = shapeTensor.ToInt64Array();
@@ -43,27 +53,37 @@ internal sealed class MaxUnpool : OpKernel
                 outShape[i] = (int)dims[i];
             }
         }
-        else
-        {
-            outShape = new int[x.Rank];
-            outShape[0] = x.Shape[0];
-            outShape[1] = x.Shape[1];
-            for (int i = 0; i < rank; i++)
-            {
-                long d = (x.Shape[2 + i] - 1L) * _strides[i] + _kernel[i] - _pads[i] - _pads[i + rank];
-                if (d < 0 || d > int.MaxValue) throw context.Error("the output shape is invalid");
-                outShape[2 + i] = (int)d;
-            }
-        }
+        bool remap = !outShape.AsSpan().SequenceEqual(defaultShape);
+        int defaultLength = Tensor.ElementCount(defaultShape);
         var y = context.Output(0, x.Type, outShape);
         var xs = NnData.Floats(x);
         var ys = NnRows.Destination(y, out var temp);
         for (int i = 0; i < xs.Length; i++)
         {
             long at = indices.GetInt64(i);
+            if (remap)
+            {
+                if (at < 0 || at >= defaultLength) throw context.Error($"index {at} is outside the unpooled shape");
+                at = Remap(at, defaultShape, outShape);
+            }
             if (at < 0 || at >= ys.Length) throw context.Error($"index {at} is outside the output of {ys.Length} elements");
             ys[(int)at] = xs[i];
         }
         NnRows.Commit(y, temp);
+    }
+
+    /// <summary>The flat position in <paramref name="to"/> of the element at flat position <paramref name="index"/> in <paramref name="from"/>, or -1 when outside.</summary>
+    private static long Remap(long index, int[] from, int[] to)
+    {
+        long result = 0, scale = 1;
+        for (int d = from.Length - 1; d >= 0; d--)
+        {
+            long c = index % from[d];
+            index /= from[d];
+            if (c >= to[d]) return -1;
+            result += c * scale;
+            scale *= to[d];
+        }
+        return result;
     }
 }
