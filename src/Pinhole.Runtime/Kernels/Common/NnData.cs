@@ -77,11 +77,11 @@ internal static class NnData
             case long[]: Saturate(values, destination.Span<long>()); break;
             case ulong[]: Saturate(values, destination.Span<ulong>()); break;
             case bool[]:
-            {
-                var d = destination.Span<bool>();
-                for (int i = 0; i < d.Length; i++) d[i] = values[i] != 0;
-                break;
-            }
+                {
+                    var d = destination.Span<bool>();
+                    for (int i = 0; i < d.Length; i++) d[i] = values[i] != 0;
+                    break;
+                }
             default: throw new ArgumentException($"cannot store float into {DataTypes.OnnxName(destination.Type)}");
         }
     }
@@ -95,11 +95,11 @@ internal static class NnData
             case float[]: Saturate(values, destination.Span<float>()); break;
             case Half[]: Saturate(values, destination.Span<Half>()); break;
             case BFloat16[]:
-            {
-                var d = destination.Span<BFloat16>();
-                for (int i = 0; i < d.Length; i++) d[i] = (BFloat16)(float)values[i];
-                break;
-            }
+                {
+                    var d = destination.Span<BFloat16>();
+                    for (int i = 0; i < d.Length; i++) d[i] = (BFloat16)(float)values[i];
+                    break;
+                }
             case sbyte[]: Saturate(values, destination.Span<sbyte>()); break;
             case byte[]: Saturate(values, destination.Span<byte>()); break;
             case short[]: Saturate(values, destination.Span<short>()); break;
@@ -109,11 +109,11 @@ internal static class NnData
             case long[]: Saturate(values, destination.Span<long>()); break;
             case ulong[]: Saturate(values, destination.Span<ulong>()); break;
             case bool[]:
-            {
-                var d = destination.Span<bool>();
-                for (int i = 0; i < d.Length; i++) d[i] = values[i] != 0;
-                break;
-            }
+                {
+                    var d = destination.Span<bool>();
+                    for (int i = 0; i < d.Length; i++) d[i] = values[i] != 0;
+                    break;
+                }
             default: throw new ArgumentException($"cannot store double into {DataTypes.OnnxName(destination.Type)}");
         }
     }

@@ -90,13 +90,13 @@ internal sealed class NnPoolKernel : OpKernel
             switch (_autoPad)
             {
                 case "SAME_UPPER" or "SAME_LOWER":
-                {
-                    output = (input + (long)_strides[i] - 1) / _strides[i];
-                    long total = Math.Max(0, (output - 1) * _strides[i] + extent - input);
-                    pb = _autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-                    pe = total - pb;
-                    break;
-                }
+                    {
+                        output = (input + (long)_strides[i] - 1) / _strides[i];
+                        long total = Math.Max(0, (output - 1) * _strides[i] + extent - input);
+                        pb = _autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+                        pe = total - pb;
+                        break;
+                    }
                 case "VALID":
                     pb = pe = 0;
                     output = Out(input, 0, extent, _strides[i], _ceilMode);
