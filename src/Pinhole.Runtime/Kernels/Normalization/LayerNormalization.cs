@@ -13,11 +13,15 @@ internal sealed class LayerNormalization : OpKernel
 
     private readonly long _axis;
     private readonly float _epsilon;
+    private readonly DataType? _statType;
 
     private LayerNormalization(KernelInfo info)
     {
         _axis = info.GetInt("axis", -1);
         _epsilon = info.GetFloat("epsilon", 1e-5f);
+        // Mean and InvStdDev have type U (float unless the model declares otherwise).
+        var declared = info.OutputType(1) as IR.TensorTypeInfo ?? info.OutputType(2) as IR.TensorTypeInfo;
+        _statType = declared is { ElementType: DataType.Float or DataType.Double or DataType.Float16 or DataType.BFloat16 } ? declared.ElementType : null;
     }
 
     public override void Execute(KernelContext context)
@@ -37,7 +41,7 @@ internal sealed class LayerNormalization : OpKernel
         var statShape = (int[])x.Shape.Clone();
         for (int i = axis; i < rank; i++) statShape[i] = 1;
         var y = context.Output(0, x.Type, x.Shape);
-        var statType = context.HasOutput(1) || context.HasOutput(2) ? StatType(context, x.Type) : DataType.Float;
+        var statType = context.HasOutput(1) || context.HasOutput(2) ? _statType ?? DataType.Float : DataType.Float;
         var meanOut = context.HasOutput(1) ? context.Output(1, statType, statShape) : null;
         var invStdOut = context.HasOutput(2) ? context.Output(2, statType, statShape) : null;
         var means = new float[outer];
@@ -58,7 +62,4 @@ internal sealed class LayerNormalization : OpKernel
         if (meanOut is not null) NnData.Store(means, meanOut);
         if (invStdOut is not null) NnData.Store(invStds, invStdOut);
     }
-
-    private static DataType StatType(KernelContext context, DataType inputType) =>
-        inputType == DataType.Double ? DataType.Double : DataType.Float;
 }
