@@ -27,6 +27,9 @@ internal static class QuantizationHelpers
         _ => throw new ArgumentException($"{DataTypes.OnnxName(type)} is not a quantized integer type"),
     };
 
+    // Dispatch on Type, never on the array's runtime type: the CLR lets a byte[] pass as sbyte[] (and ushort[] as
+    // short[], uint[] as int[]), so `Buffer is sbyte[]` is true for uint8 tensors.
+
     /// <summary>A float32 copy (or the tensor itself) of any numeric tensor.</summary>
     public static float[] ToFloatArray(Tensor t)
     {
@@ -34,14 +37,14 @@ internal static class QuantizationHelpers
         if (t.Type is DataType.Float16 or DataType.BFloat16 or DataType.Double)
             return (float[])FloatConversion.ToFloat(t).Buffer;
         var r = new float[t.Length];
-        switch (t.Buffer)
+        switch (DataTypes.ClrType(t.Type))
         {
-            case sbyte[] a: TensorPrimitives.ConvertTruncating<sbyte, float>(a.AsSpan(0, t.Length), r); break;
-            case byte[] a: TensorPrimitives.ConvertTruncating<byte, float>(a.AsSpan(0, t.Length), r); break;
-            case short[] a: TensorPrimitives.ConvertTruncating<short, float>(a.AsSpan(0, t.Length), r); break;
-            case ushort[] a: TensorPrimitives.ConvertTruncating<ushort, float>(a.AsSpan(0, t.Length), r); break;
-            case int[] a: TensorPrimitives.ConvertTruncating<int, float>(a.AsSpan(0, t.Length), r); break;
-            default: for (int i = 0; i < r.Length; i++) r[i] = (float)t.GetDouble(i); break;
+            case var c when c == typeof(sbyte): TensorPrimitives.ConvertTruncating<sbyte, float>(t.ReadOnlySpan<sbyte>(), r); break;
+            case var c when c == typeof(byte): TensorPrimitives.ConvertTruncating<byte, float>(t.ReadOnlySpan<byte>(), r); break;
+            case var c when c == typeof(short): TensorPrimitives.ConvertTruncating<short, float>(t.ReadOnlySpan<short>(), r); break;
+            case var c when c == typeof(ushort): TensorPrimitives.ConvertTruncating<ushort, float>(t.ReadOnlySpan<ushort>(), r); break;
+            case var c when c == typeof(int): IntToFloat(t.ReadOnlySpan<int>(), r); break;
+            default: for (int i = 0; i < r.Length; i++) r[i] = (float)ReadInt64(t, i); break;
         }
         return r;
     }
@@ -50,17 +53,30 @@ internal static class QuantizationHelpers
     public static int[] ToInt32Array(Tensor t)
     {
         var r = new int[t.Length];
-        switch (t.Buffer)
+        switch (DataTypes.ClrType(t.Type))
         {
-            case sbyte[] a: TensorPrimitives.ConvertTruncating<sbyte, int>(a.AsSpan(0, t.Length), r); break;
-            case byte[] a: TensorPrimitives.ConvertTruncating<byte, int>(a.AsSpan(0, t.Length), r); break;
-            case short[] a: TensorPrimitives.ConvertTruncating<short, int>(a.AsSpan(0, t.Length), r); break;
-            case ushort[] a: TensorPrimitives.ConvertTruncating<ushort, int>(a.AsSpan(0, t.Length), r); break;
-            case int[] a: a.AsSpan(0, t.Length).CopyTo(r); break;
-            default: for (int i = 0; i < r.Length; i++) r[i] = (int)t.GetInt64(i); break;
+            case var c when c == typeof(sbyte): TensorPrimitives.ConvertTruncating<sbyte, int>(t.ReadOnlySpan<sbyte>(), r); break;
+            case var c when c == typeof(byte): TensorPrimitives.ConvertTruncating<byte, int>(t.ReadOnlySpan<byte>(), r); break;
+            case var c when c == typeof(short): TensorPrimitives.ConvertTruncating<short, int>(t.ReadOnlySpan<short>(), r); break;
+            case var c when c == typeof(ushort): TensorPrimitives.ConvertTruncating<ushort, int>(t.ReadOnlySpan<ushort>(), r); break;
+            case var c when c == typeof(int): t.ReadOnlySpan<int>().CopyTo(r); break;
+            default: for (int i = 0; i < r.Length; i++) r[i] = (int)ReadInt64(t, i); break;
         }
         return r;
     }
+
+    /// <summary>Element <paramref name="i"/> of an integer tensor (by its declared type; see the note above).</summary>
+    public static long ReadInt64(Tensor t, int i) => t.Type switch
+    {
+        DataType.UInt8 or DataType.UInt4 or DataType.UInt2 => t.ReadOnlySpan<byte>()[i],
+        DataType.Int8 or DataType.Int4 or DataType.Int2 => t.ReadOnlySpan<sbyte>()[i],
+        DataType.UInt16 => t.ReadOnlySpan<ushort>()[i],
+        DataType.Int16 => t.ReadOnlySpan<short>()[i],
+        DataType.UInt32 => t.ReadOnlySpan<uint>()[i],
+        DataType.Int32 => t.ReadOnlySpan<int>()[i],
+        DataType.Int64 => t.ReadOnlySpan<long>()[i],
+        _ => (long)t.GetDouble(i),
+    };
 
     /// <summary>A scalar float from a one-element tensor.</summary>
     public static float ScalarFloat(KernelContext context, Tensor t, string name)
@@ -74,7 +90,7 @@ internal static class QuantizationHelpers
     {
         if (t is null) return 0;
         if (t.Length != 1) throw context.Error($"{name} must be a scalar, has shape {Tensor.FormatShape(t.Shape)}");
-        return (int)t.GetInt64(0);
+        return (int)ReadInt64(t, 0);
     }
 
     /// <summary>dst = clamp(round_half_even(x / scale) + zeroPoint, min, max), computed in float32.</summary>
@@ -100,13 +116,16 @@ internal static class QuantizationHelpers
     /// <summary>Writes already rounded and saturated float values into an integer tensor's storage.</summary>
     public static void StoreIntegers(ReadOnlySpan<float> values, Tensor destination)
     {
-        switch (destination.Buffer)
+        switch (DataTypes.ClrType(destination.Type))
         {
-            case sbyte[] a: TensorPrimitives.ConvertTruncating<float, sbyte>(values, a.AsSpan(0, destination.Length)); break;
-            case byte[] a: TensorPrimitives.ConvertTruncating<float, byte>(values, a.AsSpan(0, destination.Length)); break;
-            case short[] a: TensorPrimitives.ConvertTruncating<float, short>(values, a.AsSpan(0, destination.Length)); break;
-            case ushort[] a: TensorPrimitives.ConvertTruncating<float, ushort>(values, a.AsSpan(0, destination.Length)); break;
-            case int[] a: for (int i = 0; i < values.Length; i++) a[i] = SaturatingToInt32(values[i]); break;
+            case var c when c == typeof(sbyte): TensorPrimitives.ConvertTruncating<float, sbyte>(values, destination.Span<sbyte>()); break;
+            case var c when c == typeof(byte): TensorPrimitives.ConvertTruncating<float, byte>(values, destination.Span<byte>()); break;
+            case var c when c == typeof(short): TensorPrimitives.ConvertTruncating<float, short>(values, destination.Span<short>()); break;
+            case var c when c == typeof(ushort): TensorPrimitives.ConvertTruncating<float, ushort>(values, destination.Span<ushort>()); break;
+            case var c when c == typeof(int):
+                var a = destination.Span<int>();
+                for (int i = 0; i < values.Length; i++) a[i] = SaturatingToInt32(values[i]);
+                break;
             default: throw new ArgumentException($"cannot store quantized values as {DataTypes.OnnxName(destination.Type)}");
         }
     }
@@ -435,7 +454,7 @@ internal static class QuantizationHelpers
             if (z != 1 && z != m && z != aBatches * m) throw context.Error($"a zero point has {z} values; expected 1 or one per row ({m})");
             for (int r = 0; r < aBatches * m; r++)
             {
-                int zp = (int)aZero.GetInt64(z == 1 ? 0 : r % z);
+                int zp = (int)ReadInt64(aZero, z == 1 ? 0 : r % z);
                 var row = ai.AsSpan(r * k, k);
                 TensorPrimitives.Subtract(row, zp, row);
             }
@@ -446,7 +465,7 @@ internal static class QuantizationHelpers
             int bBatches = bi.Length / Math.Max(1, k * n);
             if (z != 1 && z != n && z != bBatches * n) throw context.Error($"b zero point has {z} values; expected 1 or one per column ({n})");
             var zps = new int[z];
-            for (int i = 0; i < z; i++) zps[i] = (int)bZero.GetInt64(i);
+            for (int i = 0; i < z; i++) zps[i] = (int)ReadInt64(bZero, i);
             for (int bb = 0; bb < bBatches; bb++)
             {
                 for (int r = 0; r < k; r++)
@@ -465,7 +484,7 @@ internal static class QuantizationHelpers
 
     private static bool IsZero(Tensor t)
     {
-        for (int i = 0; i < t.Length; i++) if (t.GetInt64(i) != 0) return false;
+        for (int i = 0; i < t.Length; i++) if (ReadInt64(t, i) != 0) return false;
         return true;
     }
 
@@ -511,7 +530,7 @@ internal static class QuantizationHelpers
     /// <summary>dst = clamp(round_half_even(acc * multiplier) + zeroPoint, min, max), computed in float32.</summary>
     public static void Requantize(ReadOnlySpan<int> acc, float multiplier, float zeroPoint, float min, float max, Span<float> dst)
     {
-        TensorPrimitives.ConvertTruncating<int, float>(acc, dst);
+        IntToFloat(acc, dst);
         TensorPrimitives.Multiply(dst, multiplier, dst);
         TensorPrimitives.Round(dst, dst);
         if (zeroPoint != 0) TensorPrimitives.Add(dst, zeroPoint, dst);
@@ -533,9 +552,23 @@ internal static class QuantizationHelpers
         int rest = m == 0 ? 0 : wi.Length / m;
         for (int i = 0; i < m; i++)
         {
-            int zp = (int)zero.GetInt64(zero.Length == 1 ? 0 : i);
+            int zp = (int)ReadInt64(zero, zero.Length == 1 ? 0 : i);
             if (zp != 0) TensorPrimitives.Subtract(wi.AsSpan(i * rest, rest), zp, wi.AsSpan(i * rest, rest));
         }
         return wi;
+    }
+
+    /// <summary>dst[i] = (float)src[i].</summary>
+    public static void IntToFloat(ReadOnlySpan<int> src, Span<float> dst)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref int s = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(src);
+            ref float d = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dst);
+            for (; i <= src.Length - Vector256<int>.Count; i += Vector256<int>.Count)
+                Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+        }
+        for (; i < src.Length; i++) dst[i] = src[i];
     }
 }
