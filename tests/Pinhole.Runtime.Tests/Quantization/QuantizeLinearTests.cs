@@ -134,3 +134,27 @@ public class QuantizeLinearTests
         Assert.Equal(new[] { 1f, -1f }, d.Span<float>().ToArray());
     }
 }
+
+public class Float8QuantizationTests
+{
+    [Fact]
+    public void E4M3FNRoundTripsAndSaturates()
+    {
+        var zero = Tensor.FromArray(DataType.Float8E4M3FN, new byte[] { 0 }, []);
+        var y = ModelBuilder.Run("QuantizeLinear", [Tensor.Vector(0f, 0.5f, 1000f, -1000f, 1.0625f, 17f), Tensor.Scalar(1f), zero])[0];
+        Assert.Equal(DataType.Float8E4M3FN, y.Type);
+        // 1.0625 is halfway between 1 (0x38) and 1.125 (0x39): ties to even. 17 is halfway between 16 and 18: even is 16 (0x58).
+        Assert.Equal(new byte[] { 0x00, 0x30, 0x7E, 0xFE, 0x38, 0x58 }, y.Span<byte>().ToArray());
+        var d = ModelBuilder.Run("DequantizeLinear", [y, Tensor.Scalar(2f), zero])[0];
+        Assert.Equal(new[] { 0f, 1f, 896f, -896f, 2f, 32f }, d.Span<float>().ToArray());
+    }
+
+    [Fact]
+    public void E5M2WithoutSaturationOverflowsToInfinity()
+    {
+        var zero = Tensor.FromArray(DataType.Float8E5M2, new byte[] { 0 }, []);
+        var y = ModelBuilder.Run("QuantizeLinear", [Tensor.Vector(1e6f, -1e6f, 57344f), Tensor.Scalar(1f), zero],
+            attributes: [QuantizeLinearTests.Int("saturate", 0)])[0];
+        Assert.Equal(new byte[] { 0x7C, 0xFC, 0x7B }, y.Span<byte>().ToArray());
+    }
+}

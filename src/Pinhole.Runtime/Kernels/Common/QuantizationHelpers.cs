@@ -281,8 +281,16 @@ internal static class QuantizationHelpers
             }
             return new ConvGeometry
             {
-                Batch = x[0], InChannels = x[1], OutChannels = w[0], Group = Group, InSpatial = x.AsSpan(2).ToArray(),
-                Kernel = kernel, OutSpatial = outSpatial, Strides = strides, Dilations = dilations, PadsBegin = begin,
+                Batch = x[0],
+                InChannels = x[1],
+                OutChannels = w[0],
+                Group = Group,
+                InSpatial = x.AsSpan(2).ToArray(),
+                Kernel = kernel,
+                OutSpatial = outSpatial,
+                Strides = strides,
+                Dilations = dilations,
+                PadsBegin = begin,
             };
         }
     }

@@ -34,7 +34,8 @@ internal sealed class DequantizeLinear : OpKernel
         var x = context.Input(0);
         var scale = context.Input(1);
         var zero = context.OptionalInput(2);
-        if (!IsQuantizedInteger(x.Type))
+        bool float8 = QuantizationFloat8.IsFloat8(x.Type);
+        if (!float8 && !IsQuantizedInteger(x.Type))
             throw context.Error($"dequantizing {DataTypes.OnnxName(x.Type)} is not supported");
         if (zero is not null && zero.Type != x.Type)
             throw context.Error($"x_zero_point is {DataTypes.OnnxName(zero.Type)}, x is {DataTypes.OnnxName(x.Type)}");
@@ -44,9 +45,9 @@ internal sealed class DequantizeLinear : OpKernel
             throw context.Error($"x_scale type {DataTypes.OnnxName(scale.Type)} is not supported");
         var outType = _outputType != DataType.Undefined ? _outputType : scale.Type;
         var layout = ScaleLayout.Create(context, x.Shape, scale.Shape, _axis, _blockSize);
-        var xf = ToFloatArray(x);
+        var xf = float8 ? QuantizationFloat8.Decode(x) : ToFloatArray(x);
         var sf = ToFloatArray(scale);
-        var zf = zero is null ? null : ToFloatArray(zero);
+        var zf = zero is null ? null : float8 ? QuantizationFloat8.Decode(zero) : ToFloatArray(zero);
         var y = context.Output(0, outType, x.Shape);
         var result = outType == DataType.Float ? (float[])y.Buffer : new float[x.Length];
         int inner = layout.Inner;
