@@ -31,7 +31,7 @@ internal static class ControlFlowHelpers
         int outer = 1, inner = 1;
         for (int d = 0; d < axis; d++) { outer *= shape[d]; outShape[d] = shape[d]; }
         for (int d = axis + 1; d < shape.Length; d++) { inner *= shape[d]; outShape[d - 1] = shape[d]; }
-        if (outer == 1) 
+        if (outer == 1)
         {
             var view = Tensor.Zeros(t.Type, outShape);
             Array.Copy(t.Buffer, (long)index * inner, view.Buffer, 0, inner);

@@ -199,14 +199,23 @@ internal abstract class RecurrentKernel : OpKernel
             }
             var run = new Run
             {
-                X = x, Seq = seq, Batch = batch, Input = input, Hidden = hidden,
+                X = x,
+                Seq = seq,
+                Batch = batch,
+                Input = input,
+                Hidden = hidden,
                 W = w.AsSpan(d * gh * input, gh * input).ToArray(),
                 R = r.AsSpan(d * gh * hidden, gh * hidden).ToArray(),
                 WB = b is null ? new float[gh] : b.AsSpan(d * 2 * gh, gh).ToArray(),
                 RB = b is null ? new float[gh] : b.AsSpan(d * 2 * gh + gh, gh).ToArray(),
-                Lengths = lengths, H = h, C = c,
+                Lengths = lengths,
+                H = h,
+                C = c,
                 P = p?.AsSpan(d * 3 * hidden, 3 * hidden).ToArray(),
-                Y = y, Direction = d, Directions = dirs, Reverse = ReverseOnly || d == 1,
+                Y = y,
+                Direction = d,
+                Directions = dirs,
+                Reverse = ReverseOnly || d == 1,
                 Activations = Activations.AsMemory(d * per, per),
             };
             RunDirection(context, run);

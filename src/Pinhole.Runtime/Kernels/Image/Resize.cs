@@ -233,12 +233,12 @@ internal sealed class Resize : OpKernel
             case Transform.PytorchHalfPixel:
                 return outSize > 1 ? (x + 0.5) / scale - 0.5 : 0;
             case Transform.HalfPixelSymmetric:
-            {
-                double adjustment = outSize / outWidth;
-                double center = inSize / 2.0;
-                double offset = center * (1 - adjustment);
-                return offset + (x + 0.5) / scale - 0.5;
-            }
+                {
+                    double adjustment = outSize / outWidth;
+                    double center = inSize / 2.0;
+                    double offset = center * (1 - adjustment);
+                    return offset + (x + 0.5) / scale - 0.5;
+                }
             default:
                 return (x + 0.5) / scale - 0.5;
         }
@@ -382,15 +382,23 @@ internal sealed class Resize : OpKernel
         switch (x.Type)
         {
             case DataType.Float: return (float[])x.Buffer;
-            case DataType.Float16: case DataType.BFloat16: case DataType.Double:
+            case DataType.Float16:
+            case DataType.BFloat16:
+            case DataType.Double:
                 return FloatConversion.ToFloat(x).Span<float>().ToArray();
-            case DataType.Int8: case DataType.UInt8: case DataType.Int16: case DataType.UInt16:
-            case DataType.Int32: case DataType.UInt32: case DataType.Int64: case DataType.UInt64:
-            {
-                var r = new float[x.Length];
-                for (int i = 0; i < r.Length; i++) r[i] = (float)x.GetDouble(i);
-                return r;
-            }
+            case DataType.Int8:
+            case DataType.UInt8:
+            case DataType.Int16:
+            case DataType.UInt16:
+            case DataType.Int32:
+            case DataType.UInt32:
+            case DataType.Int64:
+            case DataType.UInt64:
+                {
+                    var r = new float[x.Length];
+                    for (int i = 0; i < r.Length; i++) r[i] = (float)x.GetDouble(i);
+                    return r;
+                }
             default:
                 throw context.Error($"Resize does not support {DataTypes.OnnxName(x.Type)}");
         }
