@@ -150,12 +150,9 @@ public static class CliApp
         var clock = Stopwatch.StartNew();
         var model = OnnxModel.Load(modelFile.FullName);
         var loadTime = clock.Elapsed;
-        clock.Restart();
-        using var session = new InferenceSession(model);
-        var prepareTime = clock.Elapsed;
-
         var given = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var byName = session.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        var modelInputs = model.Graph.RuntimeInputs().ToList();
+        var byName = modelInputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
         foreach (var spec in inputSpecs)
         {
             int eq = spec.IndexOf('=', StringComparison.Ordinal);
@@ -163,15 +160,15 @@ public static class CliApp
                 throw new UsageException($"--input '{spec}': expected NAME=FILE");
             string name = spec[..eq], file = spec[(eq + 1)..];
             if (!byName.ContainsKey(name))
-                throw new InvalidInputException($"--input '{name}': the model has no input of that name; its inputs are: {string.Join(", ", session.Inputs.Select(i => i.Name))}");
+                throw new InvalidInputException($"--input '{name}': the model has no input of that name; its inputs are: {string.Join(", ", modelInputs.Select(i => i.Name))}");
             given[name] = ReadTensor(file);
         }
         if (inputDir is not null)
         {
             if (!inputDir.Exists) throw new DirectoryNotFoundException($"input folder '{inputDir.FullName}' does not exist");
-            for (int i = 0; i < session.Inputs.Count; i++)
+            for (int i = 0; i < modelInputs.Count; i++)
             {
-                string name = session.Inputs[i].Name;
+                string name = modelInputs[i].Name;
                 if (given.ContainsKey(name)) continue;
                 string path = Path.Combine(inputDir.FullName, $"input_{i}.pb");
                 if (!File.Exists(path))
@@ -179,10 +176,13 @@ public static class CliApp
                 given[name] = OnnxTensorFile.Read(path);
             }
         }
-        var missing = session.Inputs.Where(i => !given.ContainsKey(i.Name)).Select(i => i.Name).ToList();
+        var missing = modelInputs.Where(i => !given.ContainsKey(i.Name)).Select(i => i.Name).ToList();
         if (missing.Count > 0)
             throw new InvalidInputException($"no value for input{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))}: use --input-dir DIR or --input NAME=FILE");
 
+        clock.Restart();
+        using var session = new InferenceSession(model);
+        var prepareTime = clock.Elapsed;
         clock.Restart();
         var outputs = session.Run(given);
         var runTime = clock.Elapsed;
