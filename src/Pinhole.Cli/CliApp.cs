@@ -134,7 +134,11 @@ public static class CliApp
         var model = OnnxModel.Load(modelFile.FullName);
         var shapeOptions = new ShapeInferenceOptions();
         foreach (var (k, v) in dims) shapeOptions.SymbolValues[k] = v;
-        var report = ModelInspector.Inspect(model, new InspectOptions { ShapeInference = new ShapeInference(shapeOptions) });
+        var report = ModelInspector.Inspect(model, new InspectOptions
+        {
+            ShapeInference = new ShapeInference(shapeOptions),
+            FallbackShapeInference = new StaticShapeInference(shapeOptions),
+        });
         if (asJson)
         {
             stdout.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
@@ -256,8 +260,10 @@ internal static class ReportWriter
         foreach (var wb in r.Weights)
             w.WriteLine(string.Create(ci, $"  {wb.Type,-10} {wb.Elements,14:N0} elements {FormatBytes(wb.Bytes),12}"));
         w.WriteLine();
-        w.WriteLine(string.Create(ci, $"MACs       {r.TotalMacs:N0} ({FormatCount(r.TotalMacs)})"));
-        var top = r.NodeMacs.Where(m => m.Macs is not 0).OrderByDescending(m => m.Macs ?? long.MaxValue).Take(10).ToList();
+        int unknown = r.NodeMacs.Count(m => m.Macs is null);
+        w.WriteLine(string.Create(ci, $"MACs       {r.TotalMacs:N0} ({FormatCount(r.TotalMacs)})")
+            + (unknown > 0 ? $", not counting {unknown} node{(unknown == 1 ? "" : "s")} of unknown shape" : ""));
+        var top = r.NodeMacs.Where(m => m.Macs is not 0).OrderByDescending(m => m.Macs ?? -1).Take(10).ToList();
         foreach (var m in top)
             w.WriteLine(string.Create(ci, $"  {Clip(m.Node, 40),-40} {m.Op,-16} {(m.Macs is long v ? v.ToString("N0", ci) : "?"),16}"));
         if (r.NodeMacs.Count > top.Count) w.WriteLine($"  ... {r.NodeMacs.Count - top.Count} more nodes with MACs (see --json)");

@@ -59,6 +59,9 @@ public sealed class InspectOptions
 {
     /// <summary>Infer missing shapes (needed for MACs) with this; null to use only the shapes the model declares.</summary>
     public IShapeInference? ShapeInference { get; set; } = new ShapeInference();
+
+    /// <summary>Used when <see cref="ShapeInference"/> fails (for example, an op without a kernel); null for none.</summary>
+    public IShapeInference? FallbackShapeInference { get; set; } = new StaticShapeInference();
 }
 
 /// <summary>Summarizes a model: inputs and outputs, ops, parameters, weight bytes and multiply-accumulates.</summary>
@@ -117,7 +120,22 @@ public static class ModelInspector
             }
             catch (PinholeException e)
             {
-                notes.Add($"shape inference failed, MACs use declared shapes only: {e.Message}");
+                if (options.FallbackShapeInference is { } fallback)
+                {
+                    notes.Add($"shape inference failed ({e.Message}); MACs use shapes inferred statically for common ops");
+                    try
+                    {
+                        foreach (var (name, t) in fallback.Infer(model)) types[name] = t;
+                    }
+                    catch (PinholeException e2)
+                    {
+                        notes.Add($"static shape inference failed too: {e2.Message}");
+                    }
+                }
+                else
+                {
+                    notes.Add($"shape inference failed, MACs use declared shapes only: {e.Message}");
+                }
             }
         }
         var nodeMacs = new List<NodeMacs>();
