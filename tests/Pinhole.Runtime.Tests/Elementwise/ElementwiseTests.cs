@@ -196,4 +196,23 @@ public class ElementwiseTests
         Assert.Throws<UnsupportedModelException>(() =>
             Run("Equal", [Tensor.FromArray(new float[6], [2, 3]), Tensor.Vector(1f, 2f)], 6, NodeAttribute.Of("broadcast", 1L), NodeAttribute.Of("axis", 0L)));
     }
+
+    [Fact]
+    public void LegacyPReluAppliesTheSlopeAlongTheChannelAxis()
+    {
+        var x = Tensor.FromArray(new[] { -1f, -1f, -1f, -1f, 2f, -2f }, [1, 3, 2]);
+        var y = Run("PRelu", [x, Tensor.Vector(0.1f, 0.2f, 0.3f)], 6);
+        Assert.Equal([-0.1f, -0.1f, -0.2f, -0.2f, 2f, -0.6f], Values<float>(y));
+    }
+
+    [Fact]
+    public void FastGeluAddsTheBias()
+    {
+        var model = ModelBuilder.SingleNode("FastGelu", 2, domain: "com.microsoft", opset: 1);
+        using var session = new InferenceSession(model);
+        var y = Values<float>(session.Run(Tensor.FromArray(new[] { -1f, 0f, 1f, 2f }, [2, 2]), Tensor.Vector(1f, 0f))[0]);
+        var expected = Values<float>(Run("Gelu", [Tensor.FromArray(new[] { 0f, 0f, 2f, 2f }, [2, 2])], attributes: NodeAttribute.Of("approximate", "tanh")));
+        for (int i = 0; i < 4; i++) Assert.Equal(expected[i], y[i], 6);
+    }
+
 }
