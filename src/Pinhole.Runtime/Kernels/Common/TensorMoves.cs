@@ -198,6 +198,8 @@ public static class TensorMoves
         Span<int> index = stackalloc int[n];
         index.Clear();
         int so = srcOffset, dof = dstOffset;
+        ref T srcRef = ref MemoryMarshal.GetReference(src);
+        ref T dstRef = ref MemoryMarshal.GetReference(dst);
         for (int o = 0; o < outerCount; o++)
         {
             for (int i0 = 0; i0 < rows; i0 += Tile)
@@ -206,11 +208,14 @@ public static class TensorMoves
                 for (int j0 = 0; j0 < cols; j0 += Tile)
                 {
                     int j1 = Math.Min(j0 + Tile, cols);
+                    // Bounds: the caller's strides keep every (i, j) of the tile inside both spans; check the corners once.
+                    _ = src[so + (i1 - 1) + (j1 - 1) * colSrc];
+                    _ = dst[dof + (i1 - 1) * rowDst + (j1 - 1)];
                     for (int i = i0; i < i1; i++)
                     {
-                        int s = so + i + j0 * colSrc;
-                        var row = dst.Slice(dof + i * rowDst + j0, j1 - j0);
-                        for (int j = 0; j < row.Length; j++, s += colSrc) row[j] = src[s];
+                        ref T s = ref Unsafe.Add(ref srcRef, so + i + j0 * colSrc);
+                        ref T d = ref Unsafe.Add(ref dstRef, dof + i * rowDst + j0);
+                        for (int j = 0; j < j1 - j0; j++) Unsafe.Add(ref d, j) = Unsafe.Add(ref s, j * colSrc);
                     }
                 }
             }
