@@ -190,4 +190,46 @@ public class ShapeOpsTests
         var cc = ModelBuilder.Run("CenterCropPad", [Seq(5), L(3)])[0];
         Assert.Equal([1f, 2, 3], cc.Span<float>().ToArray());
     }
+
+    [Fact]
+    public void SliceWithExtremeSteps()
+    {
+        var y = ModelBuilder.Run("Slice", [Seq(5), L(1), L(long.MaxValue), L(0), L(long.MaxValue)])[0];
+        Assert.Equal([1f], y.Span<float>().ToArray());
+        var z = ModelBuilder.Run("Slice", [Seq(5), L(-1), L(long.MinValue), L(0), L(long.MinValue)])[0];
+        Assert.Equal([4f], z.Span<float>().ToArray());
+    }
+
+    [Fact]
+    public void SqueezeAndUnsqueezeViews()
+    {
+        var x = Seq(1, 3, 1);
+        Assert.Equal([3], ModelBuilder.Run("Squeeze", [x])[0].Shape);
+        Assert.Equal([3, 1], ModelBuilder.Run("Squeeze", [x, L(0)])[0].Shape);
+        var u = ModelBuilder.Run("Unsqueeze", [Seq(3), L(-1, 0)])[0];
+        Assert.Equal([1, 3, 1], u.Shape);
+        Assert.Equal([1, 3], ModelBuilder.Run("Flatten", [x])[0].Shape);
+    }
+
+    [Fact]
+    public void BadValuesRaiseKernelErrors()
+    {
+        Assert.Throws<KernelException>(() => ModelBuilder.Run("Gather", [Seq(3), L(3)]));
+        Assert.Throws<KernelException>(() => ModelBuilder.Run("Reshape", [Seq(6), L(4, -1)]));
+        Assert.Throws<KernelException>(() => ModelBuilder.Run("Expand", [Seq(3), L(2)]));
+        Assert.Throws<KernelException>(() => ModelBuilder.Run("ScatterND", [Seq(4), Tensor.FromArray(new long[] { 7 }, [1, 1]), F([1], 1)]));
+        Assert.Throws<KernelException>(() => ModelBuilder.Run("Squeeze", [Seq(2, 3), L(0)]));
+    }
+
+    [Fact]
+    public void CastToLowPrecisionTypes()
+    {
+        var x = F([5], 0.3f, 1000, -2.5f, float.NaN, 17);
+        var f8 = ModelBuilder.Run("Cast", [x], attributes: NodeAttribute.Of("to", (long)DataType.Float8E4M3FN))[0];
+        Assert.Equal(DataType.Float8E4M3FN, f8.Type);
+        var back = ModelBuilder.Run("Cast", [f8], attributes: NodeAttribute.Of("to", (long)DataType.Float))[0].Span<float>().ToArray();
+        Assert.Equal([0.3125f, 448f, -2.5f, float.NaN, 16f], back);
+        var i4 = ModelBuilder.Run("Cast", [F([3], 7, -8, 9)], attributes: NodeAttribute.Of("to", (long)DataType.Int4))[0];
+        Assert.Equal([7, -8, -7], i4.Span<sbyte>().ToArray());
+    }
 }

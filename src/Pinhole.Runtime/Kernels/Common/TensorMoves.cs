@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Pinhole.Runtime.Kernels;
 
@@ -198,6 +200,8 @@ public static class TensorMoves
         Span<int> index = stackalloc int[n];
         index.Clear();
         int so = srcOffset, dof = dstOffset;
+        ref T srcRef = ref MemoryMarshal.GetReference(src);
+        ref T dstRef = ref MemoryMarshal.GetReference(dst);
         for (int o = 0; o < outerCount; o++)
         {
             for (int i0 = 0; i0 < rows; i0 += Tile)
@@ -206,11 +210,22 @@ public static class TensorMoves
                 for (int j0 = 0; j0 < cols; j0 += Tile)
                 {
                     int j1 = Math.Min(j0 + Tile, cols);
+                    // Bounds: the caller's strides keep every (i, j) of the tile inside both spans; check the corners once.
+                    _ = src[so + (i1 - 1) + (j1 - 1) * colSrc];
+                    _ = dst[dof + (i1 - 1) * rowDst + (j1 - 1)];
+                    if (Avx.IsSupported && Unsafe.SizeOf<T>() == 4 && (i1 - i0) % 8 == 0 && (j1 - j0) % 8 == 0)
+                    {
+                        for (int i = i0; i < i1; i += 8)
+                            for (int j = j0; j < j1; j += 8)
+                                Transpose8x8(ref Unsafe.As<T, float>(ref Unsafe.Add(ref srcRef, so + i + j * colSrc)), colSrc,
+                                    ref Unsafe.As<T, float>(ref Unsafe.Add(ref dstRef, dof + i * rowDst + j)), rowDst);
+                        continue;
+                    }
                     for (int i = i0; i < i1; i++)
                     {
-                        int s = so + i + j0 * colSrc;
-                        var row = dst.Slice(dof + i * rowDst + j0, j1 - j0);
-                        for (int j = 0; j < row.Length; j++, s += colSrc) row[j] = src[s];
+                        ref T s = ref Unsafe.Add(ref srcRef, so + i + j0 * colSrc);
+                        ref T d = ref Unsafe.Add(ref dstRef, dof + i * rowDst + j0);
+                        for (int j = 0; j < j1 - j0; j++) Unsafe.Add(ref d, j) = Unsafe.Add(ref s, j * colSrc);
                     }
                 }
             }
@@ -225,5 +240,43 @@ public static class TensorMoves
                 index[d] = 0;
             }
         }
+    }
+
+    /// <summary>d[k * dStride + r] = s[r * sStride + k] for an 8x8 block of 4-byte elements.</summary>
+    private static void Transpose8x8(ref float s, int sStride, ref float d, int dStride)
+    {
+        nuint ss = (nuint)sStride, ds = (nuint)dStride;
+        var r0 = Vector256.LoadUnsafe(ref s);
+        var r1 = Vector256.LoadUnsafe(ref s, ss);
+        var r2 = Vector256.LoadUnsafe(ref s, 2 * ss);
+        var r3 = Vector256.LoadUnsafe(ref s, 3 * ss);
+        var r4 = Vector256.LoadUnsafe(ref s, 4 * ss);
+        var r5 = Vector256.LoadUnsafe(ref s, 5 * ss);
+        var r6 = Vector256.LoadUnsafe(ref s, 6 * ss);
+        var r7 = Vector256.LoadUnsafe(ref s, 7 * ss);
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref d);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref d, ds);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref d, 2 * ds);
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref d, 3 * ds);
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref d, 4 * ds);
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref d, 5 * ds);
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref d, 6 * ds);
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref d, 7 * ds);
     }
 }

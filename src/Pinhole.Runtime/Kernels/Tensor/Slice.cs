@@ -70,17 +70,18 @@ internal sealed class Slice : OpKernel
             {
                 start = Math.Clamp(start, 0, dim);
                 end = Math.Clamp(end, 0, dim);
-                count = end > start ? (end - start + step - 1) / step : 0;
+                count = end > start ? 1 + (end - start - 1) / step : 0;
             }
             else
             {
                 start = Math.Clamp(start, 0, dim - 1);
                 end = Math.Clamp(end, -1, dim - 1);
-                count = start > end ? (start - end + (-step) - 1) / (-step) : 0;
+                count = start > end ? 1 + (start - end - 1) / -Math.Max(step, -long.MaxValue) : 0;
             }
             shape[axis] = (int)count;
             if (count > 0) offset += start * inStrides[axis];
-            srcStrides[axis] = (int)Math.Clamp(step * inStrides[axis], int.MinValue, int.MaxValue);
+            // A step beyond the axis only matters when one element is taken, and then the stride is unused.
+            srcStrides[axis] = count > 1 ? (int)(step * inStrides[axis]) : 0;
         }
         var y = context.Output(0, x.Type, shape);
         if (y.Length == 0) return;

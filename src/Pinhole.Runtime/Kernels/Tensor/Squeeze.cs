@@ -26,7 +26,7 @@ internal sealed class Squeeze : OpKernel
         if (_axes is null && context.OptionalInput(1) is { } a) axes = TensorMoves.Int64s(a);
         int rank = x.Rank;
         var drop = new bool[rank];
-        if (_axes is null && !context.HasInput(1))
+        if (axes.Length == 0)
         {
             for (int i = 0; i < rank; i++) drop[i] = x.Shape[i] == 1;
         }
