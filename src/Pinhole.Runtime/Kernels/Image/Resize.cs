@@ -326,20 +326,23 @@ internal sealed class Resize : OpKernel
     {
         float[] current = ToFloatArray(context, x);
         var shape = (int[])x.Shape.Clone();
+        int lastPass = Array.FindIndex(plans, p => p is not null);
         for (int d = plans.Length - 1; d >= 0; d--)
         {
             if (plans[d] is not { } p) continue;
             int outer = 1, inner = 1;
             for (int k = 0; k < d; k++) outer *= shape[k];
             for (int k = d + 1; k < shape.Length; k++) inner *= shape[k];
-            var next = new float[(long)outer * p.Out * inner];
+            // The last pass writes float output in place.
+            var next = d == lastPass && y.Buffer is float[] direct ? direct : new float[(long)outer * p.Out * inner];
             Pass(current, next, outer, inner, p, _extrapolation);
             current = next;
             shape[d] = p.Out;
         }
-        FromFloatArray(current, y);
+        if (!ReferenceEquals(current, y.Buffer)) FromFloatArray(current, y);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pass(float[] src, float[] dst, int outer, int inner, AxisPlan p, float extrapolation)
     {
         int taps = p.Taps;
@@ -457,6 +460,7 @@ internal sealed class Resize : OpKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gather<T>(T[] src, T[] dst, int[] shape, int[][] maps, T fill, bool anyOutside)
     {
         int rank = shape.Length;
@@ -465,6 +469,7 @@ internal sealed class Resize : OpKernel
         int width = last.Length;
         int rows = dst.Length / width;
         var idx = new int[rank];
+        int previousBase = -1;
         for (int r = 0; r < rows; r++)
         {
             int baseOffset = 0;
@@ -476,11 +481,13 @@ internal sealed class Resize : OpKernel
                 baseOffset += m;
             }
             var row = dst.AsSpan(r * width, width);
-            if (outside) row.Fill(fill);
+            if (r > 0 && !outside && baseOffset == previousBase) dst.AsSpan((r - 1) * width, width).CopyTo(row);
+            else if (outside) row.Fill(fill);
             else if (!anyOutside)
                 for (int j = 0; j < width; j++) row[j] = src[baseOffset + last[j]];
             else
                 for (int j = 0; j < width; j++) row[j] = last[j] < 0 ? fill : src[baseOffset + last[j]];
+            previousBase = outside ? -1 : baseOffset;
             for (int d = rank - 2; d >= 0; d--)
             {
                 if (++idx[d] < shape[d]) break;
