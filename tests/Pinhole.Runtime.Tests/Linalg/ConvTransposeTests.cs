@@ -75,3 +75,55 @@ public class EinsumTests
         Assert.Equal([7f, 10f, 15f, 22f, 23f, 34f, 31f, 46f], bt.Span<float>().ToArray());
     }
 }
+
+public class Conv1DTests
+{
+    [Fact]
+    public void PointKernelWithPadding()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 2, 3, 4 }, [1, 1, 4]);
+        var w = Tensor.FromArray(new float[] { 2 }, [1, 1, 1]);
+        var y = ModelBuilder.Run("Conv", [x, w], 1, 21, NodeAttribute.Of("pads", new long[] { 2, 2 }))[0];
+        Assert.Equal([1, 1, 8], y.Shape);
+        Assert.Equal([0f, 0f, 2f, 4f, 6f, 8f, 0f, 0f], y.Span<float>().ToArray());
+    }
+}
+
+public class Conv1DWideKernelTests
+{
+    [Fact]
+    public void KernelWiderThanInput()
+    {
+        var x = Tensor.FromArray(new float[] { 3 }, [1, 1, 1]);
+        var w = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5 }, [1, 1, 5]);
+        var y = ModelBuilder.Run("Conv", [x, w], 1, 21, NodeAttribute.Of("pads", new long[] { 2, 2 }))[0];
+        Assert.Equal([9f], y.Span<float>().ToArray());
+    }
+}
+
+public class FusedOpsTests
+{
+    [Fact]
+    public void FusedMatMulTransposesAndScales()
+    {
+        var a = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6 }, [3, 2]); // A^T is [2,3]
+        var b = Tensor.FromArray(new float[] { 1, 0, 0, 0, 1, 0 }, [2, 3]); // B^T is [3,2]
+        var model = ModelBuilder.SingleNode("FusedMatMul", 2, 1, 1, "com.microsoft",
+            NodeAttribute.Of("transA", 1L), NodeAttribute.Of("transB", 1L), NodeAttribute.Of("alpha", 2f));
+        using var session = new InferenceSession(model);
+        var y = session.Run([a, b])[0];
+        Assert.Equal([2, 2], y.Shape);
+        Assert.Equal([2f, 6f, 4f, 8f], y.Span<float>().ToArray());
+    }
+
+    [Fact]
+    public void FusedGemmAppliesActivation()
+    {
+        var a = Tensor.FromArray(new float[] { 1, -2 }, [1, 2]);
+        var b = Tensor.FromArray(new float[] { 1, 0, 0, 1 }, [2, 2]);
+        var model = ModelBuilder.SingleNode("FusedGemm", 2, 1, 1, "com.microsoft",
+            NodeAttribute.Of("activation", "LeakyRelu"), NodeAttribute.Of("activation_alpha", 0.5f));
+        using var session = new InferenceSession(model);
+        Assert.Equal([1f, -1f], session.Run([a, b])[0].Span<float>().ToArray());
+    }
+}

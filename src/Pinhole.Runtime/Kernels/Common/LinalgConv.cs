@@ -89,6 +89,7 @@ public static class LinalgConv
                 // valid ow range: 0 <= ow*sw + offW < iw
                 int lo = offW >= 0 ? 0 : (-offW + sw - 1) / sw;
                 int hi = iw - offW <= 0 ? 0 : Math.Min(ow, ((iw - offW - 1) / sw) + 1);
+                lo = Math.Min(lo, ow);
                 if (hi < lo) hi = lo;
                 oidx.Clear();
                 for (int o = 0; o < outer; o++)
@@ -112,7 +113,7 @@ public static class LinalgConv
                         var srow = plane.Slice(rowOff * iw, iw);
                         drow.Slice(0, lo).Clear();
                         drow.Slice(hi).Clear();
-                        if (sw == 1)
+                        if (hi > lo && sw == 1)
                         {
                             srow.Slice(lo + offW, hi - lo).CopyTo(drow.Slice(lo, hi - lo));
                         }

@@ -84,7 +84,7 @@ public static class Linalg
         int kcMax = Math.Min(KC, k);
         float[] packB = ArrayPool<float>.Shared.Rent(ncMax * kcMax);
         int mBlocks = (m + MC - 1) / MC;
-        bool parallel = threads > 1 && mBlocks > 1;
+        bool parallel = threads > 1 && (long)m * n * k >= 1 << 18;
         float[]? packA = parallel ? null : ArrayPool<float>.Shared.Rent(MC * kcMax);
         try
         {
@@ -101,7 +101,7 @@ public static class Linalg
                         {
                             int mc = Math.Min(MC, m - ic);
                             PackA(transA, a, lda, ic, mc, pc, kc, packA!);
-                            Macro(isa, mc, nc, kc, alpha, packA!, packB, c.Slice(ic * ldc + jc), ldc, nr);
+                            Macro(isa, mc, nc, kc, alpha, packA!, packB, 0, c.Slice(ic * ldc + jc), ldc, nr);
                         }
                     }
                     else
@@ -121,23 +121,32 @@ public static class Linalg
     private static unsafe void RunParallel(int threads, int mBlocks, int m, int nc, int kc, int pc, int jc, float alpha,
         bool transA, ReadOnlySpan<float> a, int lda, float[] packB, Span<float> c, int ldc, int nr, GemmIsa isa)
     {
-        // Spans cannot be captured by the lambda: pin and pass pointers. Each M block is written by one worker, in the
-        // same order of operations as the serial path, so results do not depend on the thread count.
+        // Work items are (M block, range of B panels). Each C element is computed by one item in the same order of
+        // operations as the serial path, so results do not depend on the thread count. Spans cannot be captured by
+        // the lambda: pin them and pass addresses.
+        int panels = (nc + nr - 1) / nr;
+        int nParts = Math.Clamp(((2 * threads) + mBlocks - 1) / mBlocks, 1, panels);
+        int panelsPerPart = (panels + nParts - 1) / nParts;
+        nParts = (panels + panelsPerPart - 1) / panelsPerPart;
         fixed (float* pa = a)
         fixed (float* pcPtr = c)
         {
             nint aAddr = (nint)pa, cAddr = (nint)pcPtr;
             int aLen = a.Length, cLen = c.Length;
-            Parallel.For(0, mBlocks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            Parallel.For(0, mBlocks * nParts, new ParallelOptions { MaxDegreeOfParallelism = threads },
                 () => ArrayPool<float>.Shared.Rent(MC * kc),
-                (blk, _, local) =>
+                (item, _, local) =>
                 {
                     var aSpan = new ReadOnlySpan<float>((float*)aAddr, aLen);
                     var cSpan = new Span<float>((float*)cAddr, cLen);
+                    int blk = item / nParts, part = item % nParts;
                     int ic = blk * MC;
                     int mc = Math.Min(MC, m - ic);
+                    int p0 = part * panelsPerPart;
+                    int j0 = p0 * nr;
+                    int ncPart = Math.Min(panelsPerPart * nr, nc - j0);
                     PackA(transA, aSpan, lda, ic, mc, pc, kc, local);
-                    Macro(isa, mc, nc, kc, alpha, local, packB, cSpan.Slice(ic * ldc + jc), ldc, nr);
+                    Macro(isa, mc, ncPart, kc, alpha, local, packB, p0 * kc * nr, cSpan.Slice((ic * ldc) + jc + j0), ldc, nr);
                     return local;
                 },
                 local => ArrayPool<float>.Shared.Return(local));
@@ -212,12 +221,12 @@ public static class Linalg
         }
     }
 
-    private static void Macro(GemmIsa isa, int mc, int nc, int kc, float alpha, float[] packA, float[] packB,
+    private static void Macro(GemmIsa isa, int mc, int nc, int kc, float alpha, float[] packA, float[] packB, int packBOffset,
         Span<float> c, int ldc, int nr)
     {
         Span<float> tile = stackalloc float[MR * 16];
         ref float pa = ref MemoryMarshal.GetArrayDataReference(packA);
-        ref float pb = ref MemoryMarshal.GetArrayDataReference(packB);
+        ref float pb = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(packB), packBOffset);
         for (int jr = 0; jr < nc; jr += nr)
         {
             int w = Math.Min(nr, nc - jr);
@@ -226,12 +235,15 @@ public static class Linalg
             {
                 int h = Math.Min(MR, mc - ir);
                 ref float aPanel = ref Unsafe.Add(ref pa, (nint)(ir / MR) * kc * MR);
+                bool full = h == MR && w == nr;
+                ref float cTile = ref c[(ir * ldc) + jr];
                 switch (isa)
                 {
-                    case GemmIsa.Vector256: Kernel256(kc, ref aPanel, ref bPanel, tile); break;
-                    case GemmIsa.Vector128: Kernel128(kc, ref aPanel, ref bPanel, tile); break;
-                    default: KernelScalar(kc, ref aPanel, ref bPanel, tile); break;
+                    case GemmIsa.Vector256: Kernel256(kc, ref aPanel, ref bPanel, tile, full, ref cTile, ldc, alpha); break;
+                    case GemmIsa.Vector128: Kernel128(kc, ref aPanel, ref bPanel, tile, full, ref cTile, ldc, alpha); break;
+                    default: KernelScalar(kc, ref aPanel, ref bPanel, tile); full = false; break;
                 }
+                if (full) continue;
                 for (int i = 0; i < h; i++)
                 {
                     var dst = c.Slice((ir + i) * ldc + jr, w);
@@ -253,9 +265,25 @@ public static class Linalg
         : System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(c, a, b)
         : (a * b) + c;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update256(ref float c, int offset, Vector256<float> x0, Vector256<float> x1, Vector256<float> alpha)
+    {
+        ref float row = ref Unsafe.Add(ref c, offset);
+        Fma256(x0, alpha, Vector256.LoadUnsafe(ref row)).StoreUnsafe(ref row);
+        Fma256(x1, alpha, Vector256.LoadUnsafe(ref row, 8)).StoreUnsafe(ref row, 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update128(ref float c, int offset, Vector128<float> x0, Vector128<float> x1, Vector128<float> alpha)
+    {
+        ref float row = ref Unsafe.Add(ref c, offset);
+        Fma128(x0, alpha, Vector128.LoadUnsafe(ref row)).StoreUnsafe(ref row);
+        Fma128(x1, alpha, Vector128.LoadUnsafe(ref row, 4)).StoreUnsafe(ref row, 4);
+    }
+
     /// <summary>6x16 tile: tile[i*16 + j] = sum_k A[k*6+i] * B[k*16+j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(int kc, ref float a, ref float b, Span<float> tile)
+    private static void Kernel256(int kc, ref float a, ref float b, Span<float> tile, bool full, ref float c, int ldc, float alpha)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -278,6 +306,17 @@ public static class Linalg
             a = ref Unsafe.Add(ref a, MR);
             b = ref Unsafe.Add(ref b, 16);
         }
+        if (full)
+        {
+            var va = Vector256.Create(alpha);
+            Update256(ref c, 0, c00, c01, va);
+            Update256(ref c, ldc, c10, c11, va);
+            Update256(ref c, 2 * ldc, c20, c21, va);
+            Update256(ref c, 3 * ldc, c30, c31, va);
+            Update256(ref c, 4 * ldc, c40, c41, va);
+            Update256(ref c, 5 * ldc, c50, c51, va);
+            return;
+        }
         ref float t = ref MemoryMarshal.GetReference(tile);
         c00.StoreUnsafe(ref t, 0); c01.StoreUnsafe(ref t, 8);
         c10.StoreUnsafe(ref t, 16); c11.StoreUnsafe(ref t, 24);
@@ -289,7 +328,7 @@ public static class Linalg
 
     /// <summary>6x8 tile with Vector128.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel128(int kc, ref float a, ref float b, Span<float> tile)
+    private static void Kernel128(int kc, ref float a, ref float b, Span<float> tile, bool full, ref float c, int ldc, float alpha)
     {
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -311,6 +350,17 @@ public static class Linalg
             c50 = Fma128(av, b0, c50); c51 = Fma128(av, b1, c51);
             a = ref Unsafe.Add(ref a, MR);
             b = ref Unsafe.Add(ref b, 8);
+        }
+        if (full)
+        {
+            var va = Vector128.Create(alpha);
+            Update128(ref c, 0, c00, c01, va);
+            Update128(ref c, ldc, c10, c11, va);
+            Update128(ref c, 2 * ldc, c20, c21, va);
+            Update128(ref c, 3 * ldc, c30, c31, va);
+            Update128(ref c, 4 * ldc, c40, c41, va);
+            Update128(ref c, 5 * ldc, c50, c51, va);
+            return;
         }
         ref float t = ref MemoryMarshal.GetReference(tile);
         c00.StoreUnsafe(ref t, 0); c01.StoreUnsafe(ref t, 4);

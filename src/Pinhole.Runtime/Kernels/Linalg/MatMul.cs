@@ -7,7 +7,27 @@ namespace Pinhole.Runtime.Kernels;
 internal sealed class MatMul : OpKernel
 {
     [ModuleInitializer]
-    internal static void Register() => KernelRegistry.Register("", "MatMul", 1, _ => new MatMul());
+    internal static void Register()
+    {
+        KernelRegistry.Register("", "MatMul", 1, _ => new MatMul(false, false, 1f));
+        KernelRegistry.Register("com.microsoft", "FusedMatMul", 1, info =>
+        {
+            if (info.GetInt("transBatchA", 0) != 0 || info.GetInt("transBatchB", 0) != 0)
+                throw info.Unsupported("FusedMatMul with transBatchA/transBatchB is not supported");
+            return new MatMul(info.GetInt("transA", 0) != 0, info.GetInt("transB", 0) != 0, info.GetFloat("alpha", 1f));
+        });
+    }
+
+    private readonly bool _transA;
+    private readonly bool _transB;
+    private readonly float _alpha;
+
+    private MatMul(bool transA, bool transB, float alpha)
+    {
+        _transA = transA;
+        _transB = transB;
+        _alpha = alpha;
+    }
 
     public override void Execute(KernelContext context)
     {
@@ -15,7 +35,8 @@ internal sealed class MatMul : OpKernel
         var b = context.Input(1);
         if (a.Type != b.Type) throw context.Error("A and B must have the same element type");
         if (a.Rank == 0 || b.Rank == 0) throw context.Error("MatMul operands must have rank >= 1");
-        var plan = Plan.Create(context, a.Shape, b.Shape);
+        var plan = Plan.Create(context, Swap(a.Shape, _transA), Swap(b.Shape, _transB));
+        int lda = _transA ? plan.M : plan.K, ldb = _transB ? plan.K : plan.N;
         if (LinalgHelpers.ViaFloat32(a.Type))
         {
             var af = FloatConversion.ToFloat(a).ReadOnlySpan<float>();
@@ -23,25 +44,34 @@ internal sealed class MatMul : OpKernel
             var y = a.Type == DataType.Float ? context.Output(0, DataType.Float, plan.OutShape) : Tensor.Zeros(DataType.Float, plan.OutShape);
             var ys = y.Span<float>();
             int threads = context.Options.IntraOpThreads;
-            if (plan.BBatchStride == 0 && plan.ABatchStride == plan.M * plan.K)
+            if (plan.BBatchStride == 0 && plan.ABatchStride == plan.M * plan.K && !_transA)
             {
                 // B shared by every batch: fold the batches into M.
-                Linalg.Gemm(false, false, plan.Batch * plan.M, plan.N, plan.K, 1f, af, plan.K, bf, plan.N, 0f, ys, plan.N, threads);
+                Linalg.Gemm(false, _transB, plan.Batch * plan.M, plan.N, plan.K, _alpha, af, lda, bf, ldb, 0f, ys, plan.N, threads);
             }
             else
             {
                 for (int i = 0; i < plan.Batch; i++)
                 {
                     plan.Offsets(i, out int ao, out int bo);
-                    Linalg.Gemm(false, false, plan.M, plan.N, plan.K, 1f, af.Slice(ao), plan.K, bf.Slice(bo), plan.N, 0f,
+                    Linalg.Gemm(_transA, _transB, plan.M, plan.N, plan.K, _alpha, af.Slice(ao), lda, bf.Slice(bo), ldb, 0f,
                         ys.Slice(i * plan.M * plan.N), plan.N, threads);
                 }
             }
             if (a.Type != DataType.Float) FloatConversion.FromFloat(ys, context.Output(0, a.Type, plan.OutShape));
             return;
         }
+        if (_transA || _transB || _alpha != 1f) throw context.Error("FusedMatMul supports float types only");
         var action = new Action(context, a, b, plan);
         TypeDispatch.RequireNumeric(context, a.Type, ref action);
+    }
+
+    private static int[] Swap(int[] shape, bool swap)
+    {
+        if (!swap || shape.Length < 2) return shape;
+        var r = (int[])shape.Clone();
+        (r[^1], r[^2]) = (r[^2], r[^1]);
+        return r;
     }
 
     private readonly struct Action(KernelContext context, Tensor a, Tensor b, Plan plan) : INumericAction
