@@ -24,6 +24,8 @@ internal static class SafePath
         string root = Canonical(Path.GetFullPath(baseDirectory), what, location);
         string target = Canonical(Path.GetFullPath(Path.Combine(baseDirectory, location)), what, location);
         string prefix = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
+        if (target == root)
+            throw new InvalidModelException($"{what}: external data location '{location}' names the model's folder, not a file");
         if (!target.StartsWith(prefix, StringComparison.Ordinal))
             throw Refused(what, location, $"resolves through a symbolic link to '{target}', outside the model's folder '{root}'");
         return target;

@@ -40,7 +40,7 @@ internal static class SparseTensorImporter
             throw new InvalidModelException($"{what} has {nnz} sparse values but no indices");
         }
         Tensor indices = TensorImporter.Import(proto, context.ExternalData, what + " (indices)");
-        if (!DataTypes.IsInteger(indices.Type))
+        if (indices.Type is not (DataType.Int64 or DataType.Int32))
             throw new InvalidModelException($"{what} has sparse indices of type {DataTypes.OnnxName(indices.Type)}; they must be int64");
 
         var linear = new long[nnz];
