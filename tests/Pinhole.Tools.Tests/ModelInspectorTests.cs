@@ -95,8 +95,12 @@ public class ModelInspectorTests
     {
         var types = new Dictionary<string, TensorTypeInfo>
         {
-            ["x"] = F(1, 4, 8, 8), ["w"] = F(6, 4, 1, 1), ["y"] = F(1, 6, 8, 8),
-            ["a"] = F(3, 5), ["b"] = F(5, 2), ["m"] = F(3, 2),
+            ["x"] = F(1, 4, 8, 8),
+            ["w"] = F(6, 4, 1, 1),
+            ["y"] = F(1, 6, 8, 8),
+            ["a"] = F(3, 5),
+            ["b"] = F(5, 2),
+            ["m"] = F(3, 2),
         };
         TensorTypeInfo? TypeOf(string n) => types.GetValueOrDefault(n);
         long conv = 6 * 64 * 4;
