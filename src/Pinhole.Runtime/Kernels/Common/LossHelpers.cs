@@ -21,7 +21,7 @@ internal static class LossHelpers
 
     /// <summary>
     /// Computes the loss from log-probabilities <paramref name="logProb"/> laid out [N, C, D] and targets [N, D],
-    /// writing it into output 0 with element type <paramref name="type"/>.
+    /// writing it into output 0 with the element type of <paramref name="input"/>.
     /// </summary>
     public static void Nll(KernelContext context, ReadOnlySpan<double> logProb, Tensor input, Tensor target, Tensor? weight,
         Reduction reduction, long? ignoreIndex)
