@@ -99,37 +99,32 @@ public sealed class Tensor
     }
 
     /// <summary>Element i converted to double, for any numeric or bool type (for tests, reports and slow paths).</summary>
-    public double GetDouble(int index) => Buffer switch
+    public double GetDouble(int index) => Type switch
     {
-        float[] a => a[index],
-        double[] a => a[index],
-        Half[] a => (double)a[index],
-        BFloat16[] a => (float)a[index],
-        sbyte[] a => a[index],
-        byte[] a => a[index],
-        short[] a => a[index],
-        ushort[] a => a[index],
-        int[] a => a[index],
-        uint[] a => a[index],
-        long[] a => a[index],
-        ulong[] a => a[index],
-        bool[] a => a[index] ? 1 : 0,
-        _ => throw new InvalidOperationException($"{DataTypes.OnnxName(Type)} has no numeric value"),
+        DataType.Float => ((float[])Buffer)[index],
+        DataType.Double => ((double[])Buffer)[index],
+        DataType.Float16 => (double)((Half[])Buffer)[index],
+        DataType.BFloat16 => (float)((BFloat16[])Buffer)[index],
+        DataType.Bool => ((bool[])Buffer)[index] ? 1 : 0,
+        DataType.UInt64 => ((ulong[])Buffer)[index],
+        _ => GetInt64(index),
     };
 
     /// <summary>Element i as a long, for integer index tensors such as shapes and axes.</summary>
-    public long GetInt64(int index) => Buffer switch
+    // Switch on the element type, not the array: the CLR lets a byte[] match sbyte[] (and ushort[] match short[]).
+    public long GetInt64(int index) => DataTypes.ClrType(Type) switch
     {
-        long[] a => a[index],
-        int[] a => a[index],
-        short[] a => a[index],
-        sbyte[] a => a[index],
-        byte[] a => a[index],
-        ushort[] a => a[index],
-        uint[] a => a[index],
-        ulong[] a => (long)a[index],
-        bool[] a => a[index] ? 1 : 0,
-        _ => (long)GetDouble(index),
+        var t when t == typeof(long) => ((long[])Buffer)[index],
+        var t when t == typeof(int) => ((int[])Buffer)[index],
+        var t when t == typeof(short) => ((short[])Buffer)[index],
+        var t when t == typeof(ushort) => ((ushort[])Buffer)[index],
+        var t when t == typeof(sbyte) => ((sbyte[])Buffer)[index],
+        var t when t == typeof(byte) => ((byte[])Buffer)[index],
+        var t when t == typeof(uint) => ((uint[])Buffer)[index],
+        var t when t == typeof(ulong) => (long)((ulong[])Buffer)[index],
+        var t when t == typeof(bool) => ((bool[])Buffer)[index] ? 1 : 0,
+        _ when DataTypes.IsFloatingPoint(Type) => (long)GetDouble(index),
+        _ => throw new InvalidOperationException($"{DataTypes.OnnxName(Type)} has no numeric value"),
     };
 
     /// <summary>All elements as longs (for small shape-like tensors).</summary>

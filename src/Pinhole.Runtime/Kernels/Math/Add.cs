@@ -8,7 +8,11 @@ namespace Pinhole.Runtime.Kernels;
 internal sealed class Add : OpKernel
 {
     [ModuleInitializer]
-    internal static void Register() => KernelRegistry.Register("", "Add", 7, _ => new Add());
+    internal static void Register()
+    {
+        KernelRegistry.Register("", "Add", 1, info => MathLegacyBroadcast.Check<SumOp>(info, new Add()));
+        KernelRegistry.Register("", "Add", 7, _ => new Add());
+    }
 
     public override void Execute(KernelContext context)
     {

@@ -1,0 +1,1 @@
+return Pinhole.Cli.CliApp.Run(args, Console.Out, Console.Error);
