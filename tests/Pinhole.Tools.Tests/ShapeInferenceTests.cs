@@ -73,4 +73,18 @@ public class ShapeInferenceTests
         Assert.Contains(report.Notes, n => n.Contains("shape inference failed", StringComparison.Ordinal));
         Assert.Null(Assert.Single(report.NodeMacs).Macs);
     }
+
+    [Fact]
+    public void Static_inference_covers_the_sample_cnn_without_running_it()
+    {
+        var types = new StaticShapeInference().Infer(SampleModels.TinyCnn());
+        Assert.Equal("tensor(float)[1,8,28,28]", types["conv1"].ToString());
+        Assert.Equal("tensor(float)[1,8,14,14]", types["pool1"].ToString());
+        Assert.Equal("tensor(float)[1,16,12,12]", types["conv2"].ToString());
+        Assert.Equal("tensor(float)[1,16]", types["flat"].ToString());
+        Assert.Equal("tensor(float)[1,10]", types["probabilities"].ToString());
+
+        var report = ModelInspector.Inspect(SampleModels.TinyCnn(), new InspectOptions { ShapeInference = new StaticShapeInference() });
+        Assert.Equal(222_496, report.TotalMacs);
+    }
 }
