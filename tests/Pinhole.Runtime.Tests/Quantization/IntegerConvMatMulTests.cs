@@ -119,3 +119,26 @@ public class IntegerConvMatMulTests
         Assert.Throws<KernelException>(() => ModelBuilder.Run("ConvInteger", [x, w]));
     }
 }
+
+public class QuantizationGemmTests
+{
+    [Fact]
+    public void GemmMatchesNaiveProductOnRandomShapes()
+    {
+        Gen.Select(Gen.Int[1, 9], Gen.Int[1, 20], Gen.Int[1, 40]).Sample(t =>
+        {
+            var (m, k, n) = t;
+            var rnd = new Random(m * 1000 + k * 50 + n);
+            var a = Enumerable.Range(0, m * k).Select(_ => rnd.Next(-255, 256)).ToArray();
+            var b = Enumerable.Range(0, k * n).Select(_ => rnd.Next(-255, 256)).ToArray();
+            var c = Enumerable.Range(0, m * n).Select(_ => rnd.Next(-5, 5)).ToArray();
+            var expected = (int[])c.Clone();
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    for (int p = 0; p < k; p++)
+                        expected[i * n + j] += a[i * k + p] * b[p * n + j];
+            Pinhole.Runtime.Kernels.QuantizationHelpers.Gemm(a, b, c, m, k, n);
+            Assert.Equal(expected, c);
+        }, iter: 200);
+    }
+}

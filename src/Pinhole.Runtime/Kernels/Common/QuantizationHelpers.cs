@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Pinhole.Runtime.Kernels;
@@ -153,10 +154,35 @@ internal static class QuantizationHelpers
         return r;
     }
 
-    /// <summary>Multiplies rows: c[M,N] += a[M,K] * b[K,N], int32 throughout, row-major.</summary>
+    /// <summary>c[M,N] += a[M,K] * b[K,N], int32 throughout, row-major.</summary>
     public static void Gemm(ReadOnlySpan<int> a, ReadOnlySpan<int> b, Span<int> c, int m, int k, int n)
     {
-        for (int i = 0; i < m; i++)
+        if (a.Length < m * k || b.Length < k * n || c.Length < m * n)
+            throw new ArgumentException("GEMM operand spans are shorter than their shapes");
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<int>.Count)
+        {
+            // Register-blocked: 4 rows of c by 16 (or 8) columns accumulate over all of k in registers.
+            ref int ar = ref MemoryMarshal.GetReference(a);
+            ref int br = ref MemoryMarshal.GetReference(b);
+            ref int cr = ref MemoryMarshal.GetReference(c);
+            for (; i + 4 <= m; i += 4)
+            {
+                int j = 0;
+                for (; j + 16 <= n; j += 16) Kernel4x16(ref ar, ref br, ref cr, i, j, k, n);
+                for (; j + 8 <= n; j += 8) Kernel4x8(ref ar, ref br, ref cr, i, j, k, n);
+                for (; j < n; j++)
+                {
+                    for (int r = 0; r < 4; r++)
+                    {
+                        int sum = 0;
+                        for (int p = 0; p < k; p++) sum += a[(i + r) * k + p] * b[p * n + j];
+                        c[(i + r) * n + j] += sum;
+                    }
+                }
+            }
+        }
+        for (; i < m; i++)
         {
             var cRow = c.Slice(i * n, n);
             var aRow = a.Slice(i * k, k);
@@ -169,6 +195,56 @@ internal static class QuantizationHelpers
         }
     }
 
+    private static void Kernel4x16(ref int a, ref int b, ref int c, int i, int j, int k, int n)
+    {
+        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<int> c20 = default, c21 = default, c30 = default, c31 = default;
+        nint a0 = (nint)i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+        nint bo = j;
+        for (int p = 0; p < k; p++, bo += n)
+        {
+            var b0 = Vector256.LoadUnsafe(ref b, (nuint)bo);
+            var b1 = Vector256.LoadUnsafe(ref b, (nuint)(bo + 8));
+            var v0 = Vector256.Create(Unsafe.Add(ref a, a0 + p));
+            var v1 = Vector256.Create(Unsafe.Add(ref a, a1 + p));
+            var v2 = Vector256.Create(Unsafe.Add(ref a, a2 + p));
+            var v3 = Vector256.Create(Unsafe.Add(ref a, a3 + p));
+            c00 += v0 * b0; c01 += v0 * b1;
+            c10 += v1 * b0; c11 += v1 * b1;
+            c20 += v2 * b0; c21 += v2 * b1;
+            c30 += v3 * b0; c31 += v3 * b1;
+        }
+        nint co = (nint)i * n + j;
+        Accumulate(ref c, co, c00); Accumulate(ref c, co + 8, c01); co += n;
+        Accumulate(ref c, co, c10); Accumulate(ref c, co + 8, c11); co += n;
+        Accumulate(ref c, co, c20); Accumulate(ref c, co + 8, c21); co += n;
+        Accumulate(ref c, co, c30); Accumulate(ref c, co + 8, c31);
+    }
+
+    private static void Kernel4x8(ref int a, ref int b, ref int c, int i, int j, int k, int n)
+    {
+        Vector256<int> c0 = default, c1 = default, c2 = default, c3 = default;
+        nint a0 = (nint)i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+        nint bo = j;
+        for (int p = 0; p < k; p++, bo += n)
+        {
+            var b0 = Vector256.LoadUnsafe(ref b, (nuint)bo);
+            c0 += Vector256.Create(Unsafe.Add(ref a, a0 + p)) * b0;
+            c1 += Vector256.Create(Unsafe.Add(ref a, a1 + p)) * b0;
+            c2 += Vector256.Create(Unsafe.Add(ref a, a2 + p)) * b0;
+            c3 += Vector256.Create(Unsafe.Add(ref a, a3 + p)) * b0;
+        }
+        nint co = (nint)i * n + j;
+        Accumulate(ref c, co, c0); co += n;
+        Accumulate(ref c, co, c1); co += n;
+        Accumulate(ref c, co, c2); co += n;
+        Accumulate(ref c, co, c3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(ref int c, nint offset, Vector256<int> v) =>
+        (Vector256.LoadUnsafe(ref c, (nuint)offset) + v).StoreUnsafe(ref c, (nuint)offset);
+
     /// <summary>y += alpha * x for int32 spans of equal length.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AxpyInt(int alpha, ReadOnlySpan<int> x, Span<int> y)
@@ -177,8 +253,8 @@ internal static class QuantizationHelpers
         if (Vector256.IsHardwareAccelerated && x.Length >= Vector256<int>.Count)
         {
             var va = Vector256.Create(alpha);
-            ref int xr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            ref int yr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+            ref int xr = ref MemoryMarshal.GetReference(x);
+            ref int yr = ref MemoryMarshal.GetReference(y);
             for (; j <= x.Length - Vector256<int>.Count; j += Vector256<int>.Count)
             {
                 var acc = Vector256.LoadUnsafe(ref yr, (nuint)j) + va * Vector256.LoadUnsafe(ref xr, (nuint)j);
@@ -572,8 +648,8 @@ internal static class QuantizationHelpers
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            ref int s = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(src);
-            ref float d = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dst);
+            ref int s = ref MemoryMarshal.GetReference(src);
+            ref float d = ref MemoryMarshal.GetReference(dst);
             for (; i <= src.Length - Vector256<int>.Count; i += Vector256<int>.Count)
                 Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
         }
