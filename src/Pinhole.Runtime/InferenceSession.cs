@@ -1,4 +1,5 @@
 using Pinhole.IR;
+using Pinhole.Runtime.Optimization;
 
 namespace Pinhole.Runtime;
 
@@ -19,7 +20,13 @@ public sealed class InferenceSession : IDisposable
         _options = options ?? new SessionOptions();
         Model = model;
         FunctionInliner.Inline(model);
-        _plan = ExecutionPlan.Compile(model.Graph, model, _options, []);
+        var prepared = model;
+        if (_options.OptimizationLevel != OptimizationLevel.None)
+        {
+            prepared = model.Clone();
+            GraphOptimizer.Optimize(prepared, _options.OptimizationLevel);
+        }
+        _plan = ExecutionPlan.Compile(prepared.Graph, prepared, _options, []);
         Inputs = model.Graph.RuntimeInputs().ToList();
         Outputs = model.Graph.Outputs.ToList();
         _inputsByName = model.Graph.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);

@@ -11,6 +11,23 @@ public sealed class SessionOptions
 
     /// <summary>Called after every node of every graph runs (profilers, shape recorders). Null for no overhead.</summary>
     public Action<NodeExecution>? NodeExecuted { get; set; }
+
+    /// <summary>Graph rewrites applied when the session is created (on a copy of the model's graph).</summary>
+    public OptimizationLevel OptimizationLevel { get; set; } = OptimizationLevel.Basic;
+}
+
+/// <summary>How much a session rewrites the graph before running it.</summary>
+public enum OptimizationLevel
+{
+    /// <summary>Run the graph as written.</summary>
+    None = 0,
+
+    /// <summary>
+    /// Semantics-preserving cleanups (Identity, no-op Cast, Relu before a saturating QuantizeLinear) and the fusion of
+    /// DequantizeLinear → op → QuantizeLinear groups into integer kernels, as ONNX Runtime does by default (the fused
+    /// kernels round once, so results may differ from the float QDQ semantics by a quantization step).
+    /// </summary>
+    Basic = 1,
 }
 
 /// <summary>What one node consumed and produced in one run, for observers.</summary>

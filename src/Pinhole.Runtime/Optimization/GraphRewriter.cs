@@ -1,0 +1,98 @@
+using Pinhole.IR;
+
+namespace Pinhole.Runtime.Optimization;
+
+/// <summary>What rewrite rules see of the graph being optimized: lookups (producers, consumers, constants, element types) and edits.</summary>
+internal sealed class GraphRewriter
+{
+    private readonly HashSet<Node> _removed = new(ReferenceEqualityComparer.Instance);
+
+    public GraphRewriter(Model model, Graph graph)
+    {
+        Model = model;
+        Graph = graph;
+    }
+
+    public Model Model { get; }
+    public Graph Graph { get; }
+
+    public bool IsRemoved(Node node) => _removed.Contains(node);
+
+    /// <summary>The initializer named <paramref name="value"/>, or null (also for "" and non-constant values).</summary>
+    public Tensor? Constant(string value) =>
+        value.Length > 0 && Graph.Initializers.TryGetValue(value, out var t) ? t : null;
+
+    public Node? Producer(string value) => value.Length == 0 ? null : Graph.Producer(value);
+
+    public bool IsGraphOutput(string value) => Graph.Outputs.Any(o => o.Name == value);
+
+    /// <summary>How many times <paramref name="value"/> is read: node inputs, subgraph reads and graph outputs.</summary>
+    public int UseCount(string value)
+    {
+        int count = 0;
+        foreach (var n in Graph.Nodes)
+        {
+            foreach (var i in n.Inputs) if (i == value) count++;
+            foreach (var g in n.Subgraphs()) if (g.OuterScopeReads().Contains(value)) count++;
+        }
+        foreach (var o in Graph.Outputs) if (o.Name == value) count++;
+        return count;
+    }
+
+    /// <summary>Whether <paramref name="value"/> is read exactly once, by an input of <paramref name="consumer"/>, and is no graph output.</summary>
+    public bool IsOnlyUsedBy(string value, Node consumer) =>
+        value.Length > 0 && consumer.Inputs.Count(i => i == value) == 1 && UseCount(value) == 1;
+
+    /// <summary>The single node reading <paramref name="value"/> (through an input), or null when there are none, several, or a graph output.</summary>
+    public Node? SoleConsumer(string value)
+    {
+        if (value.Length == 0 || UseCount(value) != 1) return null;
+        return Graph.Nodes.FirstOrDefault(n => n.Inputs.Contains(value));
+    }
+
+    /// <summary>The element type of <paramref name="value"/> when it can be told without running the graph.</summary>
+    public DataType? ElementType(string value)
+    {
+        if (value.Length == 0) return null;
+        if (Constant(value) is { } c) return c.Type;
+        var producer = Producer(value);
+        switch (producer?.OpType)
+        {
+            case "QuantizeLinear" when producer.Domain.Length == 0 && producer.Outputs[0] == value:
+                if (producer.Attributes.TryGetValue("output_dtype", out var od) && od.Int != 0) return (DataType)od.Int;
+                return producer.Inputs.Count > 2 && producer.Inputs[2].Length > 0 ? ElementType(producer.Inputs[2]) : DataType.UInt8;
+            case "DequantizeLinear" when producer.Domain.Length == 0 && producer.Outputs[0] == value:
+                return producer.Inputs.Count > 1 ? ElementType(producer.Inputs[1]) : null;
+            case "Cast" when producer.Domain.Length == 0 && producer.Attributes.TryGetValue("to", out var to):
+                return (DataType)to.Int;
+            case "Identity" when producer.Domain.Length == 0:
+                return ElementType(producer.Inputs[0]);
+        }
+        return Graph.TypeOf(value) is TensorTypeInfo { ElementType: not DataType.Undefined } tt ? tt.ElementType : null;
+    }
+
+    /// <summary>Removes <paramref name="node"/> from the graph.</summary>
+    public void Remove(Node node)
+    {
+        Graph.Nodes.Remove(node);
+        _removed.Add(node);
+    }
+
+    /// <summary>Puts <paramref name="replacement"/> where <paramref name="at"/> is and removes <paramref name="at"/> and <paramref name="others"/>.</summary>
+    public void Replace(Node at, Node replacement, params Node[] others)
+    {
+        int index = Graph.Nodes.IndexOf(at);
+        Graph.Nodes[index] = replacement;
+        _removed.Add(at);
+        foreach (var n in others) Remove(n);
+    }
+
+    /// <summary>Makes the model import <paramref name="domain"/> (at <paramref name="version"/> if it does not already).</summary>
+    public void EnsureOpset(string domain, long version)
+    {
+        if (Model.OpsetFor(domain) is null) Model.OpsetImports[domain] = version;
+    }
+
+    /// <summary>A value name not used in the graph yet.</summary>
+    public string UniqueName(string stem) => Graph.UniqueName(stem);
+}
