@@ -55,9 +55,19 @@ public static class GraphCloning
         {
             copy.Attributes[k] = a.Graph is null && a.Graphs.Length == 0 ? a : new NodeAttribute(a.Name, a.Type)
             {
-                Float = a.Float, Int = a.Int, Bytes = a.Bytes, Tensor = a.Tensor, Graph = a.Graph?.Clone(),
-                TypeProto = a.TypeProto, Floats = a.Floats, Ints = a.Ints, StringList = a.StringList, Tensors = a.Tensors,
-                Graphs = a.Graphs.Select(g => g.Clone()).ToArray(), TypeProtos = a.TypeProtos, RefAttrName = a.RefAttrName,
+                Float = a.Float,
+                Int = a.Int,
+                Bytes = a.Bytes,
+                Tensor = a.Tensor,
+                Graph = a.Graph?.Clone(),
+                TypeProto = a.TypeProto,
+                Floats = a.Floats,
+                Ints = a.Ints,
+                StringList = a.StringList,
+                Tensors = a.Tensors,
+                Graphs = a.Graphs.Select(g => g.Clone()).ToArray(),
+                TypeProtos = a.TypeProtos,
+                RefAttrName = a.RefAttrName,
             };
         }
         return copy;
