@@ -24,9 +24,8 @@ internal static class Bypass
     {
         string output = node.Outputs[0], input = node.Inputs[0];
         if (output.Length == 0 || rewriter.IsGraphOutput(output)) return false;
-        foreach (var n in rewriter.Graph.Nodes)
-            foreach (var g in n.Subgraphs())
-                if (g.OuterScopeReads().Contains(output)) return false;
+        // Reads from subgraphs (or as graph outputs) would not be rewired: leave such values alone.
+        if (rewriter.UseCount(output) != rewriter.InputReadCount(output)) return false;
         rewriter.Remove(node);
         rewriter.Graph.ReplaceAllUses(output, input);
         return true;

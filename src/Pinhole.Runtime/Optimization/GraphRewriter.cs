@@ -7,6 +7,11 @@ internal sealed class GraphRewriter
 {
     private readonly HashSet<Node> _removed = new(ReferenceEqualityComparer.Instance);
 
+    // Lookups built on first use and dropped on every edit: rules look a lot and edit rarely.
+    private Dictionary<string, Node>? _producers;
+    private Dictionary<string, int>? _useCounts;
+    private Dictionary<string, (Node First, int Count)>? _inputReads;
+
     public GraphRewriter(Model model, Graph graph)
     {
         Model = model;
@@ -22,21 +27,55 @@ internal sealed class GraphRewriter
     public Tensor? Constant(string value) =>
         value.Length > 0 && Graph.Initializers.TryGetValue(value, out var t) ? t : null;
 
-    public Node? Producer(string value) => value.Length == 0 ? null : Graph.Producer(value);
+    public Node? Producer(string value)
+    {
+        if (value.Length == 0) return null;
+        if (_producers is null)
+        {
+            _producers = new Dictionary<string, Node>(StringComparer.Ordinal);
+            foreach (var n in Graph.Nodes)
+                foreach (var o in n.Outputs)
+                    if (o.Length > 0) _producers.TryAdd(o, n);
+        }
+        return _producers.GetValueOrDefault(value);
+    }
 
     public bool IsGraphOutput(string value) => Graph.Outputs.Any(o => o.Name == value);
 
     /// <summary>How many times <paramref name="value"/> is read: node inputs, subgraph reads and graph outputs.</summary>
     public int UseCount(string value)
     {
-        int count = 0;
+        BuildUses();
+        return _useCounts!.GetValueOrDefault(value);
+    }
+
+    /// <summary>How many times <paramref name="value"/> is read as a node input (subgraph reads and graph outputs not counted).</summary>
+    public int InputReadCount(string value)
+    {
+        BuildUses();
+        return _inputReads!.TryGetValue(value, out var r) ? r.Count : 0;
+    }
+
+    private void BuildUses()
+    {
+        if (_useCounts is not null) return;
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var reads = new Dictionary<string, (Node, int)>(StringComparer.Ordinal);
+        void Count(string v) => counts[v] = counts.GetValueOrDefault(v) + 1;
         foreach (var n in Graph.Nodes)
         {
-            foreach (var i in n.Inputs) if (i == value) count++;
-            foreach (var g in n.Subgraphs()) if (g.OuterScopeReads().Contains(value)) count++;
+            foreach (var i in n.Inputs)
+            {
+                if (i.Length == 0) continue;
+                Count(i);
+                reads[i] = reads.TryGetValue(i, out var r) ? (r.Item1, r.Item2 + 1) : (n, 1);
+            }
+            foreach (var g in n.Subgraphs())
+                foreach (var v in g.OuterScopeReads()) Count(v);
         }
-        foreach (var o in Graph.Outputs) if (o.Name == value) count++;
-        return count;
+        foreach (var o in Graph.Outputs) Count(o.Name);
+        _inputReads = reads;
+        _useCounts = counts;
     }
 
     /// <summary>Whether <paramref name="value"/> is read exactly once, by an input of <paramref name="consumer"/>, and is no graph output.</summary>
@@ -46,8 +85,8 @@ internal sealed class GraphRewriter
     /// <summary>The single node reading <paramref name="value"/> (through an input), or null when there are none, several, or a graph output.</summary>
     public Node? SoleConsumer(string value)
     {
-        if (value.Length == 0 || UseCount(value) != 1) return null;
-        return Graph.Nodes.FirstOrDefault(n => n.Inputs.Contains(value));
+        if (value.Length == 0 || UseCount(value) != 1 || InputReadCount(value) != 1) return null;
+        return _inputReads![value].First;
     }
 
     /// <summary>The element type of <paramref name="value"/> when it can be told without running the graph.</summary>
@@ -74,6 +113,7 @@ internal sealed class GraphRewriter
     /// <summary>Removes <paramref name="node"/> from the graph.</summary>
     public void Remove(Node node)
     {
+        Invalidate();
         Graph.Nodes.Remove(node);
         _removed.Add(node);
     }
@@ -81,10 +121,19 @@ internal sealed class GraphRewriter
     /// <summary>Puts <paramref name="replacement"/> where <paramref name="at"/> is and removes <paramref name="at"/> and <paramref name="others"/>.</summary>
     public void Replace(Node at, Node replacement, params Node[] others)
     {
+        Invalidate();
         int index = Graph.Nodes.IndexOf(at);
         Graph.Nodes[index] = replacement;
         _removed.Add(at);
         foreach (var n in others) Remove(n);
+    }
+
+    /// <summary>Drops the cached lookups; every edit of the graph goes through here.</summary>
+    public void Invalidate()
+    {
+        _producers = null;
+        _useCounts = null;
+        _inputReads = null;
     }
 
     /// <summary>Makes the model import <paramref name="domain"/> (at <paramref name="version"/> if it does not already).</summary>
