@@ -51,6 +51,8 @@ public sealed class ShapeInference(ShapeInferenceOptions? options = null) : ISha
         var recorded = new Dictionary<Graph, Dictionary<string, TensorTypeInfo>>(ReferenceEqualityComparer.Instance);
         var sessionOptions = new SessionOptions
         {
+            // Observe the model's own nodes and values, not the fused ones an optimized session would run.
+            OptimizationLevel = OptimizationLevel.None,
             NodeExecuted = e =>
             {
                 if (!graphOf.TryGetValue(e.Node, out var graph)) return;
