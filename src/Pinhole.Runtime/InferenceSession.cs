@@ -19,13 +19,11 @@ public sealed class InferenceSession : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         _options = options ?? new SessionOptions();
         Model = model;
-        FunctionInliner.Inline(model);
-        var prepared = model;
-        if (_options.OptimizationLevel != OptimizationLevel.None)
-        {
-            prepared = model.Clone();
-            GraphOptimizer.Optimize(prepared, _options.OptimizationLevel);
-        }
+        // Graph rewrites work on a copy, so the caller's model stays as written (without them, function calls are
+        // still inlined in place, as observers such as shape inference expect).
+        var prepared = _options.OptimizationLevel == OptimizationLevel.None ? model : model.Clone();
+        FunctionInliner.Inline(prepared);
+        GraphOptimizer.Optimize(prepared, _options.OptimizationLevel);
         _plan = ExecutionPlan.Compile(prepared.Graph, prepared, _options, []);
         Inputs = model.Graph.RuntimeInputs().ToList();
         Outputs = model.Graph.Outputs.ToList();
