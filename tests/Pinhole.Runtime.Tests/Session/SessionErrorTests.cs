@@ -49,7 +49,9 @@ public class SessionErrorTests
         using var session = new InferenceSession(AddModel());
         var e = Assert.Throws<InvalidInputException>(() => session.Run(new Dictionary<string, Tensor>
         {
-            ["x0"] = Floats(2, 3), ["x1"] = Floats(2, 3), ["extra"] = Floats(1),
+            ["x0"] = Floats(2, 3),
+            ["x1"] = Floats(2, 3),
+            ["extra"] = Floats(1),
         }));
         Assert.Contains("extra", e.Message, StringComparison.Ordinal);
     }
