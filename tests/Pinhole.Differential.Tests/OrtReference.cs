@@ -38,7 +38,12 @@ internal static class OrtReference
     /// <summary>The declared inputs: name, element type and shape (symbolic or unknown dimensions are -1).</summary>
     public static (string Name, DataType Type, int[] Shape)[] Inputs(string modelPath)
     {
-        using var session = new InferenceSession(modelPath);
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        using var session = new InferenceSession(modelPath, options);
         return session.InputMetadata.Select(kv => (kv.Key, (DataType)(int)kv.Value.ElementDataType,
             kv.Value.Dimensions.Select(d => d <= 0 ? -1 : d).ToArray())).ToArray();
     }
