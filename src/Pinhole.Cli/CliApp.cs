@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+
 using Pinhole.IR;
 using Pinhole.Onnx;
 using Pinhole.Runtime;
@@ -20,13 +20,6 @@ public static class CliApp
     public const int Success = 0;
     public const int InternalError = 1;
     public const int BadInput = 2;
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -141,7 +134,7 @@ public static class CliApp
         });
         if (asJson)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
+            stdout.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ModelReport));
             return Success;
         }
         ReportWriter.Write(report, modelFile.Name, stdout);

@@ -62,7 +62,17 @@ internal static class FunctionInliner
 
     private static NodeAttribute Rename(NodeAttribute a, string name) => new(name, a.Type)
     {
-        Float = a.Float, Int = a.Int, Bytes = a.Bytes, Tensor = a.Tensor, Graph = a.Graph, TypeProto = a.TypeProto,
-        Floats = a.Floats, Ints = a.Ints, StringList = a.StringList, Tensors = a.Tensors, Graphs = a.Graphs, TypeProtos = a.TypeProtos,
+        Float = a.Float,
+        Int = a.Int,
+        Bytes = a.Bytes,
+        Tensor = a.Tensor,
+        Graph = a.Graph,
+        TypeProto = a.TypeProto,
+        Floats = a.Floats,
+        Ints = a.Ints,
+        StringList = a.StringList,
+        Tensors = a.Tensors,
+        Graphs = a.Graphs,
+        TypeProtos = a.TypeProtos,
     };
 }
