@@ -30,14 +30,12 @@ public class WholeModelTests(ITestOutputHelper output)
         ["squeezenet1.0-fp16"] = new("squeezenet1.0/model-fp16.onnx", -120, 130, 1, true, 2e-3, 2e-2),
         // Raw 0-255 pixels; logits of a few hundred: 4.4e-4 / 3.0e-6.
         ["mnist-8"] = new("mnist-8/model.onnx", 0, 255, 1, true, 1e-3, 1e-4),
-        // QDQ on ImageNet-normalized input. Compared with ORT_DISABLE_ALL: with graph optimizations ORT fuses
-        // DQ -> op -> Q into integer kernels whose rounding differs from the float QDQ semantics ONNX specifies
-        // (measured with ORT_ENABLE_ALL: 2 output steps, 0.306). Unoptimized, every QuantizeLinear output matches
-        // exactly up to GlobalAveragePool -> QuantizeLinear (same scale in and out), where the mean of 64 int8
-        // values is often exactly a .5 tie in quantized units and float summation order rounds 4 of 1280 ties the
-        // other way (both directions); Gemm then spreads that to 36 of 1000 scores by one output step (scale
-        // 0.1531): 0.1531. Allowed: 2 output steps.
-        ["mobilenetv2-qdq"] = new("mobilenetv2-qdq/model.onnx", -2.1f, 2.6f, 1, false, 0.31, 0),
+        // QDQ on ImageNet-normalized input, compared with ORT_ENABLE_ALL: both runtimes fuse DQ -> op -> Q into
+        // integer kernels (Pinhole's default OptimizationLevel.Basic; see docs/optimization.md). Exact on the
+        // reference image (test_data_set_0) and on uniform [-2, 2] inputs (QuantizedModelTests), but on these
+        // [-2.1, 2.6] inputs 418 of 1000 scores differ by up to 2 output steps (0.306), input-range dependent and
+        // not explained yet (suspect: a saturating path of ORT's U8S8 integer kernels). Allowed: 2 output steps.
+        ["mobilenetv2-qdq"] = new("mobilenetv2-qdq/model.onnx", -2.1f, 2.6f, 1, true, 0.31, 0),
         // QOperator (integer arithmetic, float only at the ends): exact, 0 / 0.
         ["mobilenetv2-12-int8"] = new("mobilenetv2-12-int8/model.onnx", -2.1f, 2.6f, 1, true, 1e-5, 0),
         // Input (pixel - 127) / 128; scores (softmax) and boxes: 2.4e-7 / 2.5e-3 (rel on box values near 0).
