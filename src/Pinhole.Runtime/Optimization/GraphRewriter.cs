@@ -104,11 +104,25 @@ internal sealed class GraphRewriter
                 return producer.Inputs.Count > 1 ? ElementType(producer.Inputs[1]) : null;
             case "Cast" when producer.Domain.Length == 0 && producer.Attributes.TryGetValue("to", out var to):
                 return (DataType)to.Int;
-            case "Identity" when producer.Domain.Length == 0:
+            case "Identity" or "Flatten" or "Reshape" or "Transpose" or "Squeeze" or "Unsqueeze" when producer.Domain.Length == 0:
                 return ElementType(producer.Inputs[0]);
+            case "QLinearConv" or "QLinearMatMul" when producer.Domain.Length == 0:
+                return ZeroPointType(producer, 7);
+            case "QLinearAdd" or "QLinearMul" when producer.Domain == "com.microsoft":
+                return ZeroPointType(producer, 7);
+            case "QLinearGlobalAveragePool" or "QLinearSigmoid" or "QLinearLeakyRelu" when producer.Domain == "com.microsoft":
+                return ZeroPointType(producer, 4);
+            case "QGemm" when producer.Domain == "com.microsoft":
+                return producer.Inputs.Count > 8 && producer.Inputs[8].Length > 0 ? ElementType(producer.Inputs[8]) : DataType.Float;
         }
         return Graph.TypeOf(value) is TensorTypeInfo { ElementType: not DataType.Undefined } tt ? tt.ElementType : null;
     }
+
+    /// <summary>The output type of a quantized op: its output zero point's type, or that of its first input without one.</summary>
+    private DataType? ZeroPointType(Node producer, int zeroPointIndex) =>
+        producer.Inputs.Count > zeroPointIndex && producer.Inputs[zeroPointIndex].Length > 0
+            ? ElementType(producer.Inputs[zeroPointIndex])
+            : ElementType(producer.Inputs[0]);
 
     /// <summary>Removes <paramref name="node"/> from the graph.</summary>
     public void Remove(Node node)

@@ -6,7 +6,7 @@ public class QdqFusionTests
 {
     private static NodeAttribute Int(string name, long value) => NodeAttribute.Of(name, value);
 
-    /// <summary>x → Q → Cast(uint8) → DQ; w, bias from DQ(initializer) (w's scale through an Identity) → Conv → Relu → Q → DQ.</summary>
+    /// <summary>x → Q → Cast(uint8) → DQ; w, bias from DQ(initializer) (w's scale through an Identity) → Conv → Relu → Q → Cast(uint8) → DQ.</summary>
     private static QdqTestModel ConvModel(byte outZero = 0)
     {
         var m = new QdqTestModel();
@@ -19,7 +19,8 @@ public class QdqFusionTests
         var b = m.DQ(Tensor.Vector(100, -200, 300, -400), 0.02f * 0.01f, Tensor.Scalar(0));
         var conv = m.Op("Conv", [xd, w, b], "", NodeAttribute.Of("pads", new long[] { 1, 1, 1, 1 }), NodeAttribute.Of("kernel_shape", new long[] { 3, 3 }));
         var relu = m.Op("Relu", [conv]);
-        m.Output(m.DQ(m.Q(relu, 0.05f, outZero), 0.05f, outZero));
+        var yq = m.Op("Cast", [m.Q(relu, 0.05f, outZero)], "", Int("to", (long)DataType.UInt8));
+        m.Output(m.DQ(yq, 0.05f, outZero));
         return m;
     }
 
