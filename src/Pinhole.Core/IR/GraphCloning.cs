@@ -53,22 +53,7 @@ public static class GraphCloning
         var copy = new Node(node.OpType, node.Inputs, node.Outputs, node.Domain, node.Name) { DocString = node.DocString };
         foreach (var (k, a) in node.Attributes)
         {
-            copy.Attributes[k] = a.Graph is null && a.Graphs.Length == 0 ? a : new NodeAttribute(a.Name, a.Type)
-            {
-                Float = a.Float,
-                Int = a.Int,
-                Bytes = a.Bytes,
-                Tensor = a.Tensor,
-                Graph = a.Graph?.Clone(),
-                TypeProto = a.TypeProto,
-                Floats = a.Floats,
-                Ints = a.Ints,
-                StringList = a.StringList,
-                Tensors = a.Tensors,
-                Graphs = a.Graphs.Select(g => g.Clone()).ToArray(),
-                TypeProtos = a.TypeProtos,
-                RefAttrName = a.RefAttrName,
-            };
+            copy.Attributes[k] = a.Graph is null && a.Graphs.Length == 0 ? a : a.Copy(mapGraph: g => g.Clone());
         }
         return copy;
     }

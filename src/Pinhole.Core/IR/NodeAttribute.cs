@@ -60,6 +60,24 @@ public sealed class NodeAttribute
     public static NodeAttribute Of(string name, Tensor value) => new(name, AttributeType.Tensor) { Tensor = value };
     public static NodeAttribute Of(string name, Graph value) => new(name, AttributeType.Graph) { Graph = value };
 
+    /// <summary>A copy under another name and/or with its subgraphs mapped (for cloning and function inlining).</summary>
+    public NodeAttribute Copy(string? name = null, Func<Graph, Graph>? mapGraph = null) => new(name ?? Name, Type)
+    {
+        Float = Float,
+        Int = Int,
+        Bytes = Bytes,
+        Tensor = Tensor,
+        Graph = Graph is null || mapGraph is null ? Graph : mapGraph(Graph),
+        TypeProto = TypeProto,
+        Floats = Floats,
+        Ints = Ints,
+        StringList = StringList,
+        Tensors = Tensors,
+        Graphs = mapGraph is null ? Graphs : Graphs.Select(mapGraph).ToArray(),
+        TypeProtos = TypeProtos,
+        RefAttrName = name is null ? RefAttrName : null,
+    };
+
     public override string ToString() => Type switch
     {
         AttributeType.Int => $"{Name}={Int}",

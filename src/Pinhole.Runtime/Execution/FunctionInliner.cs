@@ -53,26 +53,10 @@ internal static class FunctionInliner
             {
                 if (a.RefAttrName is null) { copy.Attributes[a.Name] = a; continue; }
                 var actual = call.Attributes.GetValueOrDefault(a.RefAttrName) ?? function.AttributeDefaults.GetValueOrDefault(a.RefAttrName);
-                if (actual is not null) copy.Attributes[a.Name] = Rename(actual, a.Name);
+                if (actual is not null) copy.Attributes[a.Name] = actual.Copy(a.Name);
             }
             result.Add(copy);
         }
         return result;
     }
-
-    private static NodeAttribute Rename(NodeAttribute a, string name) => new(name, a.Type)
-    {
-        Float = a.Float,
-        Int = a.Int,
-        Bytes = a.Bytes,
-        Tensor = a.Tensor,
-        Graph = a.Graph,
-        TypeProto = a.TypeProto,
-        Floats = a.Floats,
-        Ints = a.Ints,
-        StringList = a.StringList,
-        Tensors = a.Tensors,
-        Graphs = a.Graphs,
-        TypeProtos = a.TypeProtos,
-    };
 }
