@@ -9,7 +9,7 @@ public class ConcurrencyTests
     private const int Threads = 8;
 
     [Fact]
-    public void Sample_cnn_runs_concurrently() => AssertConcurrentRunsMatchSerialRuns(SharedData.Sample("tiny-cnn", "model.onnx"), 0, 1, 1, rounds: 20);
+    public void Sample_cnn_runs_concurrently() => AssertConcurrentRunsMatchSerialRuns(Repository.Sample("tiny-cnn", "model.onnx"), 0, 1, 1, rounds: 20);
 
     public static TheoryData<string, float, float, int> SharedModels => new()
     {
@@ -22,7 +22,7 @@ public class ConcurrencyTests
     [SharedDataTheory]
     [MemberData(nameof(SharedModels))]
     public void Shared_model_runs_concurrently(string file, float low, float high, int symbolic) =>
-        AssertConcurrentRunsMatchSerialRuns(SharedData.Model(file.Split('/')), low, high, symbolic, rounds: 2);
+        AssertConcurrentRunsMatchSerialRuns(Repository.Model(file.Split('/')), low, high, symbolic, rounds: 2);
 
     private static void AssertConcurrentRunsMatchSerialRuns(string path, float low, float high, int symbolic, int rounds)
     {

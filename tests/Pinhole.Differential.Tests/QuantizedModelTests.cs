@@ -26,7 +26,7 @@ public class QuantizedModelTests(ITestOutputHelper output)
     [MemberData(nameof(Models))]
     public void MatchesOnnxRuntime(string name, bool optimized, float tolerance)
     {
-        var path = SharedData.Model(name, "model.onnx");
+        var path = Repository.Model(name, "model.onnx");
         var model = OnnxModel.Load(path);
         var missing = model.Graph.Nodes.Where(n => !KernelRegistry.IsRegistered(n.Domain, n.OpType))
             .Select(n => $"{n.Domain}:{n.OpType}").Distinct().ToList();

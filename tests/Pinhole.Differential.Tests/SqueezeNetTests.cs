@@ -12,8 +12,8 @@ public sealed class SqueezeNetTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _temp = Directory.CreateTempSubdirectory("pinhole-diff-").FullName;
 
-    private static string ModelPath => SharedData.Model("squeezenet1.0", "model.onnx");
-    private static string DataSet => SharedData.Model("squeezenet1.0", "test_data_set_0");
+    private static string ModelPath => Repository.Model("squeezenet1.0", "model.onnx");
+    private static string DataSet => Repository.Model("squeezenet1.0", "test_data_set_0");
 
     public void Dispose() => Directory.Delete(_temp, recursive: true);
 

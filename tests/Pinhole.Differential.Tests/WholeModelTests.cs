@@ -56,7 +56,7 @@ public class WholeModelTests(ITestOutputHelper output)
     public void Matches_onnx_runtime(string name)
     {
         var spec = Specs[name];
-        var path = SharedData.Model(spec.File.Split('/'));
+        var path = Repository.Model(spec.File.Split('/'));
         var model = OnnxModel.Load(path);
         var missing = model.Graph.Nodes.Where(n => !KernelRegistry.IsRegistered(n.Domain, n.OpType))
             .Select(n => $"{n.Domain}:{n.OpType}").Distinct().ToList();

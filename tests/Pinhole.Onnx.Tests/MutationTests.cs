@@ -22,7 +22,7 @@ public class MutationTests(ITestOutputHelper output)
     [InlineData("mlperftiny-kws-int8")]
     public void MutantsFailOnlyWithTypedErrors(string folder)
     {
-        string path = SharedData.Get("models", folder, "model.onnx");
+        string path = Repository.SharedPath("models", folder, "model.onnx");
         byte[] original = File.ReadAllBytes(path);
         var random = new Random(HashCode.Combine(20240601, folder.Length, folder[0]));
         int loaded = 0, invalid = 0, unsupported = 0, done = 0;

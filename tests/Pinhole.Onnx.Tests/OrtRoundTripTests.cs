@@ -14,12 +14,12 @@ public class OrtRoundTripTests
     [InlineData("mobilenetv2-qdq")]
     public void ReexportedModelGivesIdenticalOutputs(string folder)
     {
-        string original = SharedData.Get("models", folder, "model.onnx");
+        string original = Repository.SharedPath("models", folder, "model.onnx");
         using var dir = new TempDirectory();
         string reexported = Path.Combine(dir.Path, "model.onnx");
         OnnxModel.Save(OnnxModel.Load(original), reexported);
 
-        var input = OnnxTensorFile.Read(SharedData.Get("models", folder, "test_data_set_0", "input_0.pb"));
+        var input = OnnxTensorFile.Read(Repository.SharedPath("models", folder, "test_data_set_0", "input_0.pb"));
         float[] expected = Run(original, input);
         float[] actual = Run(reexported, input);
         Assert.Equal(expected.Length, actual.Length);
@@ -27,7 +27,7 @@ public class OrtRoundTripTests
 
         // Sanity check against the reference output: same top class (squeezenet's weights went through fp16,
         // the QDQ model's reference came from another runtime, so values differ slightly).
-        var reference = OnnxTensorFile.Read(SharedData.Get("models", folder, "test_data_set_0", "output_0.pb")).ReadOnlySpan<float>().ToArray();
+        var reference = OnnxTensorFile.Read(Repository.SharedPath("models", folder, "test_data_set_0", "output_0.pb")).ReadOnlySpan<float>().ToArray();
         Assert.Equal(reference.Length, actual.Length);
         Assert.Equal(Array.IndexOf(reference, reference.Max()), Array.IndexOf(actual, actual.Max()));
     }

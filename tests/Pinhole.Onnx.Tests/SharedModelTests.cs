@@ -9,15 +9,15 @@ public class SharedModelTests
     public static TheoryData<string> Models()
     {
         var data = new TheoryData<string>();
-        if (!SharedData.Available) return data;
-        var files = Directory.GetFiles(SharedData.Get("models"), "model*.onnx", SearchOption.AllDirectories)
+        if (!(Repository.Shared is not null)) return data;
+        var files = Directory.GetFiles(Repository.SharedPath("models"), "model*.onnx", SearchOption.AllDirectories)
             .Where(f => Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(f))) == "models")
-            .Concat(Directory.GetDirectories(SharedData.Get("onnx", "backend-test-data"))
+            .Concat(Directory.GetDirectories(Repository.SharedPath("onnx", "backend-test-data"))
                 .SelectMany(d => Directory.GetDirectories(d))
                 .Select(d => Path.Combine(d, "model.onnx"))
                 .Where(File.Exists))
-            .Concat(Directory.GetFiles(SharedData.Get("onnx", "backend-test-data", "light"), "*.onnx"));
-        foreach (string f in files.Order(StringComparer.Ordinal)) data.Add(Path.GetRelativePath(SharedData.Root!, f));
+            .Concat(Directory.GetFiles(Repository.SharedPath("onnx", "backend-test-data", "light"), "*.onnx"));
+        foreach (string f in files.Order(StringComparer.Ordinal)) data.Add(Path.GetRelativePath(Repository.Shared!, f));
         return data;
     }
 
@@ -25,7 +25,7 @@ public class SharedModelTests
     [MemberData(nameof(Models))]
     public void LoadsAndRoundTrips(string relativePath)
     {
-        var model = OnnxModel.Load(SharedData.Get(relativePath));
+        var model = OnnxModel.Load(Repository.SharedPath(relativePath));
         var again = OnnxModel.Load(OnnxModel.ToBytes(model), null);
         ModelComparer.AssertEqual(model, again);
     }
@@ -34,6 +34,6 @@ public class SharedModelTests
     public void FindsTheExpectedCorpus()
     {
         // Guards against a glob silently matching nothing.
-        Assert.True(Models().Count > 1500, $"only {Models().Count} models found under {SharedData.Root}");
+        Assert.True(Models().Count > 1500, $"only {Models().Count} models found under {Repository.Shared}");
     }
 }

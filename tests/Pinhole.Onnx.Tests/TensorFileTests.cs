@@ -115,7 +115,7 @@ public class TensorFileTests(ITestOutputHelper output)
         int tensors = 0, nonTensors = 0;
         var failures = new List<string>();
         var kinds = new Dictionary<string, int>();
-        foreach (string caseDir in Directory.GetDirectories(SharedData.Get("onnx", "backend-test-data", "node")).Order(StringComparer.Ordinal))
+        foreach (string caseDir in Directory.GetDirectories(Repository.SharedPath("onnx", "backend-test-data", "node")).Order(StringComparer.Ordinal))
         {
             var model = OnnxModel.Load(Path.Combine(caseDir, "model.onnx"));
             var inputs = model.Graph.RuntimeInputs().ToList();
@@ -126,7 +126,7 @@ public class TensorFileTests(ITestOutputHelper output)
                     string name = Path.GetFileNameWithoutExtension(file);
                     int index = int.Parse(name[(name.IndexOf('_') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
                     var declared = (name.StartsWith("input", StringComparison.Ordinal) ? inputs : model.Graph.Outputs)[index].Type;
-                    string label = Path.GetRelativePath(SharedData.Root!, file);
+                    string label = Path.GetRelativePath(Repository.Shared!, file);
                     try
                     {
                         var tensor = OnnxTensorFile.Read(file);
