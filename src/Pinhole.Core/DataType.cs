@@ -69,6 +69,26 @@ public static class DataTypes
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "no storage type for this element type"),
     };
 
+    /// <summary>The array type that stores <paramref name="type"/>.</summary>
+    public static ElementStorage StorageOf(DataType type)
+    {
+        Type clr = ClrType(type);
+        if (clr == typeof(float)) return ElementStorage.Float;
+        if (clr == typeof(double)) return ElementStorage.Double;
+        if (clr == typeof(Half)) return ElementStorage.Half;
+        if (clr == typeof(BFloat16)) return ElementStorage.BFloat16;
+        if (clr == typeof(sbyte)) return ElementStorage.SByte;
+        if (clr == typeof(byte)) return ElementStorage.Byte;
+        if (clr == typeof(short)) return ElementStorage.Int16;
+        if (clr == typeof(ushort)) return ElementStorage.UInt16;
+        if (clr == typeof(int)) return ElementStorage.Int32;
+        if (clr == typeof(uint)) return ElementStorage.UInt32;
+        if (clr == typeof(long)) return ElementStorage.Int64;
+        if (clr == typeof(ulong)) return ElementStorage.UInt64;
+        if (clr == typeof(bool)) return ElementStorage.Bool;
+        return ElementStorage.String;
+    }
+
     /// <summary>The element type stored as <typeparamref name="T"/> (the primary one where several share it).</summary>
     public static DataType Of<T>()
     {

@@ -26,6 +26,9 @@ public sealed class Tensor
 
     public int Rank => Shape.Length;
 
+    /// <summary>The exact array type of <see cref="Buffer"/>; dispatch on this rather than on array patterns.</summary>
+    public ElementStorage Storage => DataTypes.StorageOf(Type);
+
     private Tensor(DataType type, int[] shape, Array buffer, int length)
     {
         Type = type;

@@ -127,19 +127,19 @@ public static class MathElementwise
     public static double[] ToDouble(Tensor t)
     {
         var result = new double[t.Length];
-        switch (t.Buffer)
+        switch (t.Storage)
         {
-            case float[]: TensorPrimitives.ConvertChecked<float, double>(t.ReadOnlySpan<float>(), result); break;
-            case double[]: t.ReadOnlySpan<double>().CopyTo(result); break;
-            case Half[]: TensorPrimitives.ConvertChecked<Half, double>(t.ReadOnlySpan<Half>(), result); break;
-            case sbyte[]: TensorPrimitives.ConvertChecked<sbyte, double>(t.ReadOnlySpan<sbyte>(), result); break;
-            case byte[]: TensorPrimitives.ConvertChecked<byte, double>(t.ReadOnlySpan<byte>(), result); break;
-            case short[]: TensorPrimitives.ConvertChecked<short, double>(t.ReadOnlySpan<short>(), result); break;
-            case ushort[]: TensorPrimitives.ConvertChecked<ushort, double>(t.ReadOnlySpan<ushort>(), result); break;
-            case int[]: TensorPrimitives.ConvertChecked<int, double>(t.ReadOnlySpan<int>(), result); break;
-            case uint[]: TensorPrimitives.ConvertChecked<uint, double>(t.ReadOnlySpan<uint>(), result); break;
-            case long[]: TensorPrimitives.ConvertChecked<long, double>(t.ReadOnlySpan<long>(), result); break;
-            case ulong[]: TensorPrimitives.ConvertChecked<ulong, double>(t.ReadOnlySpan<ulong>(), result); break;
+            case ElementStorage.Float: TensorPrimitives.ConvertChecked<float, double>(t.ReadOnlySpan<float>(), result); break;
+            case ElementStorage.Double: t.ReadOnlySpan<double>().CopyTo(result); break;
+            case ElementStorage.Half: TensorPrimitives.ConvertChecked<Half, double>(t.ReadOnlySpan<Half>(), result); break;
+            case ElementStorage.SByte: TensorPrimitives.ConvertChecked<sbyte, double>(t.ReadOnlySpan<sbyte>(), result); break;
+            case ElementStorage.Byte: TensorPrimitives.ConvertChecked<byte, double>(t.ReadOnlySpan<byte>(), result); break;
+            case ElementStorage.Int16: TensorPrimitives.ConvertChecked<short, double>(t.ReadOnlySpan<short>(), result); break;
+            case ElementStorage.UInt16: TensorPrimitives.ConvertChecked<ushort, double>(t.ReadOnlySpan<ushort>(), result); break;
+            case ElementStorage.Int32: TensorPrimitives.ConvertChecked<int, double>(t.ReadOnlySpan<int>(), result); break;
+            case ElementStorage.UInt32: TensorPrimitives.ConvertChecked<uint, double>(t.ReadOnlySpan<uint>(), result); break;
+            case ElementStorage.Int64: TensorPrimitives.ConvertChecked<long, double>(t.ReadOnlySpan<long>(), result); break;
+            case ElementStorage.UInt64: TensorPrimitives.ConvertChecked<ulong, double>(t.ReadOnlySpan<ulong>(), result); break;
             default:
                 for (int i = 0; i < result.Length; i++) result[i] = t.GetDouble(i);
                 break;
@@ -150,25 +150,25 @@ public static class MathElementwise
     /// <summary>Writes doubles into a numeric tensor, truncating toward zero (saturating) for integer types.</summary>
     public static void FromDouble(ReadOnlySpan<double> values, Tensor destination)
     {
-        switch (destination.Buffer)
+        switch (destination.Storage)
         {
-            case float[]: TensorPrimitives.ConvertTruncating<double, float>(values, destination.Span<float>()); break;
-            case double[]: values.CopyTo(destination.Span<double>()); break;
-            case Half[]: TensorPrimitives.ConvertTruncating<double, Half>(values, destination.Span<Half>()); break;
-            case BFloat16[]:
+            case ElementStorage.Float: TensorPrimitives.ConvertTruncating<double, float>(values, destination.Span<float>()); break;
+            case ElementStorage.Double: values.CopyTo(destination.Span<double>()); break;
+            case ElementStorage.Half: TensorPrimitives.ConvertTruncating<double, Half>(values, destination.Span<Half>()); break;
+            case ElementStorage.BFloat16:
                 {
                     var d = destination.Span<BFloat16>();
                     for (int i = 0; i < d.Length; i++) d[i] = (BFloat16)(float)values[i];
                     break;
                 }
-            case sbyte[]: TensorPrimitives.ConvertSaturating<double, sbyte>(values, destination.Span<sbyte>()); break;
-            case byte[]: TensorPrimitives.ConvertSaturating<double, byte>(values, destination.Span<byte>()); break;
-            case short[]: TensorPrimitives.ConvertSaturating<double, short>(values, destination.Span<short>()); break;
-            case ushort[]: TensorPrimitives.ConvertSaturating<double, ushort>(values, destination.Span<ushort>()); break;
-            case int[]: TensorPrimitives.ConvertSaturating<double, int>(values, destination.Span<int>()); break;
-            case uint[]: TensorPrimitives.ConvertSaturating<double, uint>(values, destination.Span<uint>()); break;
-            case long[]: TensorPrimitives.ConvertSaturating<double, long>(values, destination.Span<long>()); break;
-            case ulong[]: TensorPrimitives.ConvertSaturating<double, ulong>(values, destination.Span<ulong>()); break;
+            case ElementStorage.SByte: TensorPrimitives.ConvertSaturating<double, sbyte>(values, destination.Span<sbyte>()); break;
+            case ElementStorage.Byte: TensorPrimitives.ConvertSaturating<double, byte>(values, destination.Span<byte>()); break;
+            case ElementStorage.Int16: TensorPrimitives.ConvertSaturating<double, short>(values, destination.Span<short>()); break;
+            case ElementStorage.UInt16: TensorPrimitives.ConvertSaturating<double, ushort>(values, destination.Span<ushort>()); break;
+            case ElementStorage.Int32: TensorPrimitives.ConvertSaturating<double, int>(values, destination.Span<int>()); break;
+            case ElementStorage.UInt32: TensorPrimitives.ConvertSaturating<double, uint>(values, destination.Span<uint>()); break;
+            case ElementStorage.Int64: TensorPrimitives.ConvertSaturating<double, long>(values, destination.Span<long>()); break;
+            case ElementStorage.UInt64: TensorPrimitives.ConvertSaturating<double, ulong>(values, destination.Span<ulong>()); break;
             default: throw new ArgumentException($"cannot write doubles to {DataTypes.OnnxName(destination.Type)}");
         }
     }

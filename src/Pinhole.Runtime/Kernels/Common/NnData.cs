@@ -7,10 +7,10 @@ namespace Pinhole.Runtime.Kernels;
 internal static class NnData
 {
     /// <summary>The elements of any numeric or bool tensor as float32 (a view for float tensors, else a copy).</summary>
-    public static ReadOnlySpan<float> Floats(Tensor t) => t.Buffer switch
+    public static ReadOnlySpan<float> Floats(Tensor t) => t.Storage switch
     {
-        float[] => t.ReadOnlySpan<float>(),
-        BFloat16[] or Half[] or double[] => FloatConversion.ToFloat(t).ReadOnlySpan<float>(),
+        ElementStorage.Float => t.ReadOnlySpan<float>(),
+        ElementStorage.BFloat16 or ElementStorage.Half or ElementStorage.Double => FloatConversion.ToFloat(t).ReadOnlySpan<float>(),
         _ => ToFloatArray(t),
     };
 
@@ -18,19 +18,19 @@ internal static class NnData
     public static float[] ToFloatArray(Tensor t)
     {
         var r = new float[t.Length];
-        switch (t.Buffer)
+        switch (t.Storage)
         {
-            case float[]: t.ReadOnlySpan<float>().CopyTo(r); break;
-            case Half[]: TensorPrimitives.ConvertToSingle(t.ReadOnlySpan<Half>(), r); break;
-            case double[]: Convert(t.ReadOnlySpan<double>(), r.AsSpan()); break;
-            case sbyte[]: Convert(t.ReadOnlySpan<sbyte>(), r.AsSpan()); break;
-            case byte[]: Convert(t.ReadOnlySpan<byte>(), r.AsSpan()); break;
-            case short[]: Convert(t.ReadOnlySpan<short>(), r.AsSpan()); break;
-            case ushort[]: Convert(t.ReadOnlySpan<ushort>(), r.AsSpan()); break;
-            case int[]: Convert(t.ReadOnlySpan<int>(), r.AsSpan()); break;
-            case uint[]: Convert(t.ReadOnlySpan<uint>(), r.AsSpan()); break;
-            case long[]: Convert(t.ReadOnlySpan<long>(), r.AsSpan()); break;
-            case ulong[]: Convert(t.ReadOnlySpan<ulong>(), r.AsSpan()); break;
+            case ElementStorage.Float: t.ReadOnlySpan<float>().CopyTo(r); break;
+            case ElementStorage.Half: TensorPrimitives.ConvertToSingle(t.ReadOnlySpan<Half>(), r); break;
+            case ElementStorage.Double: Convert(t.ReadOnlySpan<double>(), r.AsSpan()); break;
+            case ElementStorage.SByte: Convert(t.ReadOnlySpan<sbyte>(), r.AsSpan()); break;
+            case ElementStorage.Byte: Convert(t.ReadOnlySpan<byte>(), r.AsSpan()); break;
+            case ElementStorage.Int16: Convert(t.ReadOnlySpan<short>(), r.AsSpan()); break;
+            case ElementStorage.UInt16: Convert(t.ReadOnlySpan<ushort>(), r.AsSpan()); break;
+            case ElementStorage.Int32: Convert(t.ReadOnlySpan<int>(), r.AsSpan()); break;
+            case ElementStorage.UInt32: Convert(t.ReadOnlySpan<uint>(), r.AsSpan()); break;
+            case ElementStorage.Int64: Convert(t.ReadOnlySpan<long>(), r.AsSpan()); break;
+            case ElementStorage.UInt64: Convert(t.ReadOnlySpan<ulong>(), r.AsSpan()); break;
             default:
                 for (int i = 0; i < r.Length; i++) r[i] = (float)t.GetDouble(i);
                 break;
@@ -42,19 +42,19 @@ internal static class NnData
     public static double[] ToDoubleArray(Tensor t)
     {
         var r = new double[t.Length];
-        switch (t.Buffer)
+        switch (t.Storage)
         {
-            case double[]: t.ReadOnlySpan<double>().CopyTo(r); break;
-            case float[]: Convert(t.ReadOnlySpan<float>(), r.AsSpan()); break;
-            case Half[]: Convert(t.ReadOnlySpan<Half>(), r.AsSpan()); break;
-            case sbyte[]: Convert(t.ReadOnlySpan<sbyte>(), r.AsSpan()); break;
-            case byte[]: Convert(t.ReadOnlySpan<byte>(), r.AsSpan()); break;
-            case short[]: Convert(t.ReadOnlySpan<short>(), r.AsSpan()); break;
-            case ushort[]: Convert(t.ReadOnlySpan<ushort>(), r.AsSpan()); break;
-            case int[]: Convert(t.ReadOnlySpan<int>(), r.AsSpan()); break;
-            case uint[]: Convert(t.ReadOnlySpan<uint>(), r.AsSpan()); break;
-            case long[]: Convert(t.ReadOnlySpan<long>(), r.AsSpan()); break;
-            case ulong[]: Convert(t.ReadOnlySpan<ulong>(), r.AsSpan()); break;
+            case ElementStorage.Double: t.ReadOnlySpan<double>().CopyTo(r); break;
+            case ElementStorage.Float: Convert(t.ReadOnlySpan<float>(), r.AsSpan()); break;
+            case ElementStorage.Half: Convert(t.ReadOnlySpan<Half>(), r.AsSpan()); break;
+            case ElementStorage.SByte: Convert(t.ReadOnlySpan<sbyte>(), r.AsSpan()); break;
+            case ElementStorage.Byte: Convert(t.ReadOnlySpan<byte>(), r.AsSpan()); break;
+            case ElementStorage.Int16: Convert(t.ReadOnlySpan<short>(), r.AsSpan()); break;
+            case ElementStorage.UInt16: Convert(t.ReadOnlySpan<ushort>(), r.AsSpan()); break;
+            case ElementStorage.Int32: Convert(t.ReadOnlySpan<int>(), r.AsSpan()); break;
+            case ElementStorage.UInt32: Convert(t.ReadOnlySpan<uint>(), r.AsSpan()); break;
+            case ElementStorage.Int64: Convert(t.ReadOnlySpan<long>(), r.AsSpan()); break;
+            case ElementStorage.UInt64: Convert(t.ReadOnlySpan<ulong>(), r.AsSpan()); break;
             default:
                 for (int i = 0; i < r.Length; i++) r[i] = t.GetDouble(i);
                 break;
@@ -65,18 +65,18 @@ internal static class NnData
     /// <summary>Writes float32 values into a tensor of any numeric or bool type (integers saturate after truncation).</summary>
     public static void Store(ReadOnlySpan<float> values, Tensor destination)
     {
-        switch (destination.Buffer)
+        switch (destination.Storage)
         {
-            case float[] or Half[] or BFloat16[] or double[]: FloatConversion.FromFloat(values, destination); break;
-            case sbyte[]: Saturate(values, destination.Span<sbyte>()); break;
-            case byte[]: Saturate(values, destination.Span<byte>()); break;
-            case short[]: Saturate(values, destination.Span<short>()); break;
-            case ushort[]: Saturate(values, destination.Span<ushort>()); break;
-            case int[]: Saturate(values, destination.Span<int>()); break;
-            case uint[]: Saturate(values, destination.Span<uint>()); break;
-            case long[]: Saturate(values, destination.Span<long>()); break;
-            case ulong[]: Saturate(values, destination.Span<ulong>()); break;
-            case bool[]:
+            case ElementStorage.Float or ElementStorage.Half or ElementStorage.BFloat16 or ElementStorage.Double: FloatConversion.FromFloat(values, destination); break;
+            case ElementStorage.SByte: Saturate(values, destination.Span<sbyte>()); break;
+            case ElementStorage.Byte: Saturate(values, destination.Span<byte>()); break;
+            case ElementStorage.Int16: Saturate(values, destination.Span<short>()); break;
+            case ElementStorage.UInt16: Saturate(values, destination.Span<ushort>()); break;
+            case ElementStorage.Int32: Saturate(values, destination.Span<int>()); break;
+            case ElementStorage.UInt32: Saturate(values, destination.Span<uint>()); break;
+            case ElementStorage.Int64: Saturate(values, destination.Span<long>()); break;
+            case ElementStorage.UInt64: Saturate(values, destination.Span<ulong>()); break;
+            case ElementStorage.Bool:
                 {
                     var d = destination.Span<bool>();
                     for (int i = 0; i < d.Length; i++) d[i] = values[i] != 0;
@@ -89,26 +89,26 @@ internal static class NnData
     /// <summary>Writes float64 values into a tensor of any numeric or bool type (integers saturate after truncation).</summary>
     public static void Store(ReadOnlySpan<double> values, Tensor destination)
     {
-        switch (destination.Buffer)
+        switch (destination.Storage)
         {
-            case double[]: values.CopyTo(destination.Span<double>()); break;
-            case float[]: Saturate(values, destination.Span<float>()); break;
-            case Half[]: Saturate(values, destination.Span<Half>()); break;
-            case BFloat16[]:
+            case ElementStorage.Double: values.CopyTo(destination.Span<double>()); break;
+            case ElementStorage.Float: Saturate(values, destination.Span<float>()); break;
+            case ElementStorage.Half: Saturate(values, destination.Span<Half>()); break;
+            case ElementStorage.BFloat16:
                 {
                     var d = destination.Span<BFloat16>();
                     for (int i = 0; i < d.Length; i++) d[i] = (BFloat16)(float)values[i];
                     break;
                 }
-            case sbyte[]: Saturate(values, destination.Span<sbyte>()); break;
-            case byte[]: Saturate(values, destination.Span<byte>()); break;
-            case short[]: Saturate(values, destination.Span<short>()); break;
-            case ushort[]: Saturate(values, destination.Span<ushort>()); break;
-            case int[]: Saturate(values, destination.Span<int>()); break;
-            case uint[]: Saturate(values, destination.Span<uint>()); break;
-            case long[]: Saturate(values, destination.Span<long>()); break;
-            case ulong[]: Saturate(values, destination.Span<ulong>()); break;
-            case bool[]:
+            case ElementStorage.SByte: Saturate(values, destination.Span<sbyte>()); break;
+            case ElementStorage.Byte: Saturate(values, destination.Span<byte>()); break;
+            case ElementStorage.Int16: Saturate(values, destination.Span<short>()); break;
+            case ElementStorage.UInt16: Saturate(values, destination.Span<ushort>()); break;
+            case ElementStorage.Int32: Saturate(values, destination.Span<int>()); break;
+            case ElementStorage.UInt32: Saturate(values, destination.Span<uint>()); break;
+            case ElementStorage.Int64: Saturate(values, destination.Span<long>()); break;
+            case ElementStorage.UInt64: Saturate(values, destination.Span<ulong>()); break;
+            case ElementStorage.Bool:
                 {
                     var d = destination.Span<bool>();
                     for (int i = 0; i < d.Length; i++) d[i] = values[i] != 0;

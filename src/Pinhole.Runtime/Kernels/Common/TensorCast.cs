@@ -165,39 +165,39 @@ public static class TensorCast
     private static void ToStrings(Tensor source, Span<string> d)
     {
         var c = CultureInfo.InvariantCulture;
-        switch (source.Buffer)
+        switch (source.Storage)
         {
-            case float[]:
+            case ElementStorage.Float:
                 {
                     var s = source.ReadOnlySpan<float>();
                     for (int i = 0; i < d.Length; i++) d[i] = Format(s[i], s[i].ToString("R", c));
                     break;
                 }
-            case double[]:
+            case ElementStorage.Double:
                 {
                     var s = source.ReadOnlySpan<double>();
                     for (int i = 0; i < d.Length; i++) d[i] = Format(s[i], s[i].ToString("R", c));
                     break;
                 }
-            case Half[]:
+            case ElementStorage.Half:
                 {
                     var s = source.ReadOnlySpan<Half>();
                     for (int i = 0; i < d.Length; i++) d[i] = Format((double)s[i], s[i].ToString(c));
                     break;
                 }
-            case BFloat16[]:
+            case ElementStorage.BFloat16:
                 {
                     var s = source.ReadOnlySpan<BFloat16>();
                     for (int i = 0; i < d.Length; i++) d[i] = Format((float)s[i], s[i].ToString());
                     break;
                 }
-            case bool[]:
+            case ElementStorage.Bool:
                 {
                     var s = source.ReadOnlySpan<bool>();
                     for (int i = 0; i < d.Length; i++) d[i] = s[i] ? "1" : "0";
                     break;
                 }
-            case ulong[]:
+            case ElementStorage.UInt64:
                 {
                     var s = source.ReadOnlySpan<ulong>();
                     for (int i = 0; i < d.Length; i++) d[i] = s[i].ToString(c);

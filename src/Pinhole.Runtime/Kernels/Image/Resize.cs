@@ -409,16 +409,56 @@ internal sealed class Resize : OpKernel
 
     private static void FromFloatArray(float[] v, Tensor y)
     {
-        switch (y.Buffer)
+        switch (y.Storage)
         {
-            case sbyte[] a: for (int i = 0; i < a.Length; i++) a[i] = (sbyte)Math.Clamp(MathF.Round(v[i]), sbyte.MinValue, sbyte.MaxValue); break;
-            case byte[] a: for (int i = 0; i < a.Length; i++) a[i] = (byte)Math.Clamp(MathF.Round(v[i]), 0, byte.MaxValue); break;
-            case short[] a: for (int i = 0; i < a.Length; i++) a[i] = (short)Math.Clamp(MathF.Round(v[i]), short.MinValue, short.MaxValue); break;
-            case ushort[] a: for (int i = 0; i < a.Length; i++) a[i] = (ushort)Math.Clamp(MathF.Round(v[i]), 0, ushort.MaxValue); break;
-            case int[] a: for (int i = 0; i < a.Length; i++) a[i] = (int)Math.Clamp(Math.Round((double)v[i]), int.MinValue, int.MaxValue); break;
-            case uint[] a: for (int i = 0; i < a.Length; i++) a[i] = (uint)Math.Clamp(Math.Round((double)v[i]), 0, uint.MaxValue); break;
-            case long[] a: for (int i = 0; i < a.Length; i++) a[i] = (long)Math.Round((double)v[i]); break;
-            case ulong[] a: for (int i = 0; i < a.Length; i++) a[i] = (ulong)Math.Max(0, Math.Round((double)v[i])); break;
+            case ElementStorage.SByte:
+                {
+                    var a = (sbyte[])y.Buffer;
+                    for (int i = 0; i < a.Length; i++) a[i] = (sbyte)Math.Clamp(MathF.Round(v[i]), sbyte.MinValue, sbyte.MaxValue);
+                    break;
+                }
+            case ElementStorage.Byte:
+                {
+                    var a = (byte[])y.Buffer;
+                    for (int i = 0; i < a.Length; i++) a[i] = (byte)Math.Clamp(MathF.Round(v[i]), 0, byte.MaxValue);
+                    break;
+                }
+            case ElementStorage.Int16:
+                {
+                    var a = (short[])y.Buffer;
+                    for (int i = 0; i < a.Length; i++) a[i] = (short)Math.Clamp(MathF.Round(v[i]), short.MinValue, short.MaxValue);
+                    break;
+                }
+            case ElementStorage.UInt16:
+                {
+                    var a = (ushort[])y.Buffer;
+                    for (int i = 0; i < a.Length; i++) a[i] = (ushort)Math.Clamp(MathF.Round(v[i]), 0, ushort.MaxValue);
+                    break;
+                }
+            case ElementStorage.Int32:
+                {
+                    var a = (int[])y.Buffer;
+                    for (int i = 0; i < a.Length; i++) a[i] = (int)Math.Clamp(Math.Round((double)v[i]), int.MinValue, int.MaxValue);
+                    break;
+                }
+            case ElementStorage.UInt32:
+                {
+                    var a = (uint[])y.Buffer;
+                    for (int i = 0; i < a.Length; i++) a[i] = (uint)Math.Clamp(Math.Round((double)v[i]), 0, uint.MaxValue);
+                    break;
+                }
+            case ElementStorage.Int64:
+                {
+                    var a = (long[])y.Buffer;
+                    for (int i = 0; i < a.Length; i++) a[i] = (long)Math.Round((double)v[i]);
+                    break;
+                }
+            case ElementStorage.UInt64:
+                {
+                    var a = (ulong[])y.Buffer;
+                    for (int i = 0; i < a.Length; i++) a[i] = (ulong)Math.Max(0, Math.Round((double)v[i]));
+                    break;
+                }
             default: FloatConversion.FromFloat(v, y); break;
         }
     }
@@ -441,21 +481,21 @@ internal sealed class Resize : OpKernel
             anyOutside |= p?.Outside is not null;
             maps[d] = map;
         }
-        switch (x.Buffer)
+        switch (x.Storage)
         {
-            case float[] a: Gather(a, (float[])y.Buffer, y.Shape, maps, _extrapolation, anyOutside); break;
-            case double[] a: Gather(a, (double[])y.Buffer, y.Shape, maps, _extrapolation, anyOutside); break;
-            case Half[] a: Gather(a, (Half[])y.Buffer, y.Shape, maps, (Half)_extrapolation, anyOutside); break;
-            case BFloat16[] a: Gather(a, (BFloat16[])y.Buffer, y.Shape, maps, (BFloat16)_extrapolation, anyOutside); break;
-            case sbyte[] a: Gather(a, (sbyte[])y.Buffer, y.Shape, maps, (sbyte)_extrapolation, anyOutside); break;
-            case byte[] a: Gather(a, (byte[])y.Buffer, y.Shape, maps, (byte)_extrapolation, anyOutside); break;
-            case short[] a: Gather(a, (short[])y.Buffer, y.Shape, maps, (short)_extrapolation, anyOutside); break;
-            case ushort[] a: Gather(a, (ushort[])y.Buffer, y.Shape, maps, (ushort)_extrapolation, anyOutside); break;
-            case int[] a: Gather(a, (int[])y.Buffer, y.Shape, maps, (int)_extrapolation, anyOutside); break;
-            case uint[] a: Gather(a, (uint[])y.Buffer, y.Shape, maps, (uint)_extrapolation, anyOutside); break;
-            case long[] a: Gather(a, (long[])y.Buffer, y.Shape, maps, (long)_extrapolation, anyOutside); break;
-            case ulong[] a: Gather(a, (ulong[])y.Buffer, y.Shape, maps, (ulong)_extrapolation, anyOutside); break;
-            case bool[] a: Gather(a, (bool[])y.Buffer, y.Shape, maps, _extrapolation != 0, anyOutside); break;
+            case ElementStorage.Float: Gather((float[])x.Buffer, (float[])y.Buffer, y.Shape, maps, _extrapolation, anyOutside); break;
+            case ElementStorage.Double: Gather((double[])x.Buffer, (double[])y.Buffer, y.Shape, maps, _extrapolation, anyOutside); break;
+            case ElementStorage.Half: Gather((Half[])x.Buffer, (Half[])y.Buffer, y.Shape, maps, (Half)_extrapolation, anyOutside); break;
+            case ElementStorage.BFloat16: Gather((BFloat16[])x.Buffer, (BFloat16[])y.Buffer, y.Shape, maps, (BFloat16)_extrapolation, anyOutside); break;
+            case ElementStorage.SByte: Gather((sbyte[])x.Buffer, (sbyte[])y.Buffer, y.Shape, maps, (sbyte)_extrapolation, anyOutside); break;
+            case ElementStorage.Byte: Gather((byte[])x.Buffer, (byte[])y.Buffer, y.Shape, maps, (byte)_extrapolation, anyOutside); break;
+            case ElementStorage.Int16: Gather((short[])x.Buffer, (short[])y.Buffer, y.Shape, maps, (short)_extrapolation, anyOutside); break;
+            case ElementStorage.UInt16: Gather((ushort[])x.Buffer, (ushort[])y.Buffer, y.Shape, maps, (ushort)_extrapolation, anyOutside); break;
+            case ElementStorage.Int32: Gather((int[])x.Buffer, (int[])y.Buffer, y.Shape, maps, (int)_extrapolation, anyOutside); break;
+            case ElementStorage.UInt32: Gather((uint[])x.Buffer, (uint[])y.Buffer, y.Shape, maps, (uint)_extrapolation, anyOutside); break;
+            case ElementStorage.Int64: Gather((long[])x.Buffer, (long[])y.Buffer, y.Shape, maps, (long)_extrapolation, anyOutside); break;
+            case ElementStorage.UInt64: Gather((ulong[])x.Buffer, (ulong[])y.Buffer, y.Shape, maps, (ulong)_extrapolation, anyOutside); break;
+            case ElementStorage.Bool: Gather((bool[])x.Buffer, (bool[])y.Buffer, y.Shape, maps, _extrapolation != 0, anyOutside); break;
             default: throw context.Error($"Resize does not support {DataTypes.OnnxName(x.Type)}");
         }
     }

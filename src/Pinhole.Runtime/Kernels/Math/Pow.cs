@@ -48,11 +48,11 @@ internal sealed class Pow : OpKernel
     private static long[] ToInt64(Tensor t)
     {
         var r = new long[t.Length];
-        switch (t.Buffer)
+        switch (t.Storage)
         {
-            case long[]: t.ReadOnlySpan<long>().CopyTo(r); break;
-            case int[]: TensorPrimitives.ConvertTruncating<int, long>(t.ReadOnlySpan<int>(), r); break;
-            case ulong[]: TensorPrimitives.ConvertTruncating<ulong, long>(t.ReadOnlySpan<ulong>(), r); break;
+            case ElementStorage.Int64: t.ReadOnlySpan<long>().CopyTo(r); break;
+            case ElementStorage.Int32: TensorPrimitives.ConvertTruncating<int, long>(t.ReadOnlySpan<int>(), r); break;
+            case ElementStorage.UInt64: TensorPrimitives.ConvertTruncating<ulong, long>(t.ReadOnlySpan<ulong>(), r); break;
             default:
                 for (int i = 0; i < r.Length; i++) r[i] = t.GetInt64(i);
                 break;
@@ -62,16 +62,16 @@ internal sealed class Pow : OpKernel
 
     private static void FromInt64(ReadOnlySpan<long> values, Tensor destination)
     {
-        switch (destination.Buffer)
+        switch (destination.Storage)
         {
-            case long[]: values.CopyTo(destination.Span<long>()); break;
-            case int[]: TensorPrimitives.ConvertTruncating<long, int>(values, destination.Span<int>()); break;
-            case uint[]: TensorPrimitives.ConvertTruncating<long, uint>(values, destination.Span<uint>()); break;
-            case ulong[]: TensorPrimitives.ConvertTruncating<long, ulong>(values, destination.Span<ulong>()); break;
-            case short[]: TensorPrimitives.ConvertTruncating<long, short>(values, destination.Span<short>()); break;
-            case ushort[]: TensorPrimitives.ConvertTruncating<long, ushort>(values, destination.Span<ushort>()); break;
-            case sbyte[]: TensorPrimitives.ConvertTruncating<long, sbyte>(values, destination.Span<sbyte>()); break;
-            case byte[]: TensorPrimitives.ConvertTruncating<long, byte>(values, destination.Span<byte>()); break;
+            case ElementStorage.Int64: values.CopyTo(destination.Span<long>()); break;
+            case ElementStorage.Int32: TensorPrimitives.ConvertTruncating<long, int>(values, destination.Span<int>()); break;
+            case ElementStorage.UInt32: TensorPrimitives.ConvertTruncating<long, uint>(values, destination.Span<uint>()); break;
+            case ElementStorage.UInt64: TensorPrimitives.ConvertTruncating<long, ulong>(values, destination.Span<ulong>()); break;
+            case ElementStorage.Int16: TensorPrimitives.ConvertTruncating<long, short>(values, destination.Span<short>()); break;
+            case ElementStorage.UInt16: TensorPrimitives.ConvertTruncating<long, ushort>(values, destination.Span<ushort>()); break;
+            case ElementStorage.SByte: TensorPrimitives.ConvertTruncating<long, sbyte>(values, destination.Span<sbyte>()); break;
+            case ElementStorage.Byte: TensorPrimitives.ConvertTruncating<long, byte>(values, destination.Span<byte>()); break;
             default: throw new ArgumentException($"not an integer tensor: {DataTypes.OnnxName(destination.Type)}");
         }
     }

@@ -19,22 +19,22 @@ internal sealed class Where : OpKernel
         try { shape = Broadcast.ShapeOfAll(c.Shape, x.Shape, y.Shape); }
         catch (ArgumentException e) { throw context.Error(e.Message); }
         var output = context.Output(0, x.Type, shape);
-        switch (x.Buffer)
+        switch (x.Storage)
         {
-            case float[]: Select<float>(c, x, y, output); break;
-            case double[]: Select<double>(c, x, y, output); break;
-            case Half[]: Select<Half>(c, x, y, output); break;
-            case BFloat16[]: Select<BFloat16>(c, x, y, output); break;
-            case sbyte[]: Select<sbyte>(c, x, y, output); break;
-            case byte[]: Select<byte>(c, x, y, output); break;
-            case short[]: Select<short>(c, x, y, output); break;
-            case ushort[]: Select<ushort>(c, x, y, output); break;
-            case int[]: Select<int>(c, x, y, output); break;
-            case uint[]: Select<uint>(c, x, y, output); break;
-            case long[]: Select<long>(c, x, y, output); break;
-            case ulong[]: Select<ulong>(c, x, y, output); break;
-            case bool[]: Select<bool>(c, x, y, output); break;
-            case string[]: Select<string>(c, x, y, output); break;
+            case ElementStorage.Float: Select<float>(c, x, y, output); break;
+            case ElementStorage.Double: Select<double>(c, x, y, output); break;
+            case ElementStorage.Half: Select<Half>(c, x, y, output); break;
+            case ElementStorage.BFloat16: Select<BFloat16>(c, x, y, output); break;
+            case ElementStorage.SByte: Select<sbyte>(c, x, y, output); break;
+            case ElementStorage.Byte: Select<byte>(c, x, y, output); break;
+            case ElementStorage.Int16: Select<short>(c, x, y, output); break;
+            case ElementStorage.UInt16: Select<ushort>(c, x, y, output); break;
+            case ElementStorage.Int32: Select<int>(c, x, y, output); break;
+            case ElementStorage.UInt32: Select<uint>(c, x, y, output); break;
+            case ElementStorage.Int64: Select<long>(c, x, y, output); break;
+            case ElementStorage.UInt64: Select<ulong>(c, x, y, output); break;
+            case ElementStorage.Bool: Select<bool>(c, x, y, output); break;
+            case ElementStorage.String: Select<string>(c, x, y, output); break;
             default: throw context.Error($"element type {DataTypes.OnnxName(x.Type)} is not supported");
         }
     }
