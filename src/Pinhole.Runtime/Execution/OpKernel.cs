@@ -8,6 +8,9 @@ namespace Pinhole.Runtime;
 public abstract class OpKernel
 {
     public abstract void Execute(KernelContext context);
+
+    /// <summary>The algorithm and instruction-set path this kernel chose at prepare time (for profiles), e.g. "im2col+gemm avx512".</summary>
+    public virtual string Variant => string.Empty;
 }
 
 /// <summary>Creates (prepares) a kernel for one node.</summary>

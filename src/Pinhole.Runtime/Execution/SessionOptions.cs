@@ -3,8 +3,8 @@ namespace Pinhole.Runtime;
 /// <summary>Options for creating an <see cref="InferenceSession"/>.</summary>
 public sealed class SessionOptions
 {
-    /// <summary>Threads a kernel may use inside one node (1 = run on the caller's thread).</summary>
-    public int IntraOpThreads { get; set; } = 1;
+    /// <summary>Threads a kernel may use inside one node (1 = run on the caller's thread); default: one per logical processor.</summary>
+    public int IntraOpThreads { get; set; } = IntraOp.DefaultThreads;
 
     /// <summary>Check the element type and known dimensions of each input against the model's declaration.</summary>
     public bool ValidateInputs { get; set; } = true;

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+
+namespace Pinhole.Runtime;
+
+/// <summary>One unit of a parallel loop. Implement it on a struct holding only read-only state (arrays, pointers, sizes).</summary>
+public interface IParallelBody
+{
+    /// <summary>Runs item <paramref name="index"/>. Items must be independent: each writes only its own part of the output.</summary>
+    void Invoke(int index);
+}
+
+/// <summary>
+/// Intra-op parallelism over one process-wide pool of worker threads. <see cref="For{T}"/> splits items among the
+/// caller and up to threads - 1 workers; every item is run exactly once by one thread, so a kernel whose items write
+/// disjoint outputs gives the same bits for any thread count. Does not allocate per call (after the first call of a
+/// body type on a thread); nested calls are safe (the caller always works through its own items).
+/// </summary>
+public static class IntraOp
+{
+    private static readonly ConcurrentQueue<Ticket> Tickets = new();
+    private static readonly SemaphoreSlim Wake = new(0);
+    private static readonly Lock WorkerGate = new();
+    private static int _workers;
+
+    /// <summary>The thread count used when a session does not set one: the number of logical processors.</summary>
+    public static int DefaultThreads => Environment.ProcessorCount;
+
+    /// <summary>Runs <paramref name="body"/> for items 0..count-1 on up to <paramref name="threads"/> threads (the caller included).</summary>
+    public static void For<T>(int count, int threads, in T body) where T : struct, IParallelBody
+    {
+        if (count <= 0) return;
+        int helpers = Math.Min(threads, count) - 1;
+        if (helpers <= 0)
+        {
+            for (int i = 0; i < count; i++) body.Invoke(i);
+            return;
+        }
+        EnsureWorkers(helpers);
+        var job = Job<T>.Rent();
+        int generation = job.Start(body, count);
+        for (int h = 0; h < helpers; h++) Tickets.Enqueue(new Ticket(job, generation));
+        Wake.Release(helpers);
+        job.Work(generation);
+        job.WaitAndReturn();
+    }
+
+    private static void EnsureWorkers(int wanted)
+    {
+        if (Volatile.Read(ref _workers) >= wanted) return;
+        lock (WorkerGate)
+        {
+            while (_workers < wanted)
+            {
+                var thread = new Thread(WorkerLoop) { IsBackground = true, Name = $"pinhole-intra-op-{_workers}" };
+                thread.Start();
+                _workers++;
+            }
+        }
+    }
+
+    private static void WorkerLoop()
+    {
+        while (true)
+        {
+            // Spin briefly before sleeping: graphs of many small ops hand out work every few microseconds.
+            Ticket ticket;
+            var spinner = new SpinWait();
+            while (!Tickets.TryDequeue(out ticket))
+            {
+                if (spinner.Count >= 200)
+                {
+                    Wake.Wait();
+                    spinner.Reset();
+                    continue;
+                }
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            ticket.Job.Work(ticket.Generation);
+        }
+    }
+
+    private readonly record struct Ticket(PoolJob Job, int Generation);
+
+    private abstract class PoolJob
+    {
+        /// <summary>Runs unclaimed items of the given generation; a stale ticket (older generation) does nothing.</summary>
+        public abstract void Work(int generation);
+    }
+
+    private sealed class Job<T> : PoolJob where T : struct, IParallelBody
+    {
+        [ThreadStatic] private static Job<T>? _cached;
+
+        private readonly ManualResetEventSlim _done = new(false);
+        private T _body;
+        private int _count;
+        private int _remaining;
+        private ExceptionDispatchInfo? _error;
+
+        // High 32 bits: generation; low 32 bits: next item to claim. Claims check the generation, so a ticket left
+        // over from an earlier call cannot take items of a later one.
+        private long _state;
+
+        public static Job<T> Rent()
+        {
+            var job = _cached ?? new Job<T>();
+            _cached = null;
+            return job;
+        }
+
+        public int Start(in T body, int count)
+        {
+            _body = body;
+            _count = count;
+            _remaining = count;
+            _error = null;
+            _done.Reset();
+            int generation = (int)(Volatile.Read(ref _state) >> 32) + 1;
+            Volatile.Write(ref _state, (long)generation << 32);
+            return generation;
+        }
+
+        public override void Work(int generation)
+        {
+            while (true)
+            {
+                long state = Volatile.Read(ref _state);
+                if ((int)(state >> 32) != generation) return;
+                int index = (int)state;
+                if (index >= _count) return;
+                if (Interlocked.CompareExchange(ref _state, state + 1, state) != state) continue;
+                try
+                {
+                    _body.Invoke(index);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
+                }
+                if (Interlocked.Decrement(ref _remaining) == 0) _done.Set();
+            }
+        }
+
+        public void WaitAndReturn()
+        {
+            _done.Wait();
+            var error = _error;
+            _body = default;
+            _error = null;
+            _cached = this;
+            error?.Throw();
+        }
+    }
+}
