@@ -32,6 +32,9 @@ public sealed class InferenceSession : IDisposable
 
     public Model Model { get; }
 
+    /// <summary>The static memory plan of the last run's input shapes (null until planned).</summary>
+    public MemoryPlanSummary? MemoryPlan => null;
+
     /// <summary>Inputs a caller feeds (graph inputs that are not initializers), in graph order.</summary>
     public IReadOnlyList<ValueInfo> Inputs { get; }
     public IReadOnlyList<ValueInfo> Outputs { get; }
@@ -100,3 +103,9 @@ public sealed class InferenceSession : IDisposable
 
     public void Dispose() => _disposed = true;
 }
+
+/// <summary>
+/// Sizes of a session's activation arena: <paramref name="ArenaBytes"/> as planned, and <paramref name="LowerBoundBytes"/>,
+/// the largest total size of intermediate values alive at the same time (no plan can use less).
+/// </summary>
+public sealed record MemoryPlanSummary(long ArenaBytes, long LowerBoundBytes, int PlannedValues);

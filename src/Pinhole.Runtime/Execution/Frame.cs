@@ -56,7 +56,7 @@ internal sealed class Frame
             {
                 var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 observer(new NodeExecution(step.Node, step.Inputs.Select(i => i >= 0 ? Values[i] : null).ToArray(),
-                    step.Outputs.Select(o => o >= 0 ? Values[o] : null).ToArray(), elapsed));
+                    step.Outputs.Select(o => o >= 0 ? Values[o] : null).ToArray(), elapsed, step.Kernel.Variant));
             }
             foreach (int r in step.Release) Values[r] = null;
         }

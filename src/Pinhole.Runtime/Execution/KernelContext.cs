@@ -39,6 +39,12 @@ public sealed class KernelContext
         return tensor;
     }
 
+    /// <summary>
+    /// Output <paramref name="index"/> whose contents are unspecified (it may be arena memory holding an earlier
+    /// value): the kernel must write every element. Cheaper than <see cref="Output"/> for kernels that overwrite.
+    /// </summary>
+    public Tensor OutputUninitialized(int index, DataType type, ReadOnlySpan<int> shape) => Output(index, type, shape);
+
     /// <summary>Sets output <paramref name="index"/> to an existing tensor (a view or a pass-through). Inputs are never mutated, so sharing is safe.</summary>
     public void SetOutput(int index, Tensor tensor)
     {

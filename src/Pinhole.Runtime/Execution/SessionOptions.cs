@@ -30,5 +30,6 @@ public enum OptimizationLevel
     Basic = 1,
 }
 
-/// <summary>What one node consumed and produced in one run, for observers.</summary>
-public readonly record struct NodeExecution(IR.Node Node, IReadOnlyList<Tensor?> Inputs, IReadOnlyList<Tensor?> Outputs, TimeSpan Elapsed);
+/// <summary>What one node consumed and produced in one run, for observers; <paramref name="Variant"/> is the kernel's <see cref="OpKernel.Variant"/>.</summary>
+public readonly record struct NodeExecution(IR.Node Node, IReadOnlyList<Tensor?> Inputs, IReadOnlyList<Tensor?> Outputs, TimeSpan Elapsed,
+    string Variant = "");
