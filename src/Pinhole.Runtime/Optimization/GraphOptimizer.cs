@@ -3,7 +3,7 @@ using Pinhole.IR;
 namespace Pinhole.Runtime.Optimization;
 
 /// <summary>Runs the registered rewrite rules of a level over a model's graph (and its subgraphs) until none applies.</summary>
-internal static class GraphOptimizer
+public static class GraphOptimizer
 {
     private const int MaxPasses = 32;
 
