@@ -1,0 +1,81 @@
+using CsCheck;
+using Pinhole.IR;
+using Pinhole.Runtime.Kernels;
+
+namespace Pinhole.Runtime.Tests.Nn;
+
+/// <summary>The nn kernels' fast paths against their scalar references (NnFast.Reference) on random shapes.</summary>
+public class FastPathTests
+{
+    private static Tensor Random(Random rng, params int[] shape)
+    {
+        var data = new float[Tensor.ElementCount(shape)];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 4 - 2);
+        return Tensor.FromArray(data, shape);
+    }
+
+    internal static Tensor[] Both(string op, Tensor[] inputs, int opset, NodeAttribute[] attributes, out Tensor[] reference)
+    {
+        using (NnFast.Reference()) reference = ModelBuilder.Run(op, inputs, 1, opset, attributes);
+        return ModelBuilder.Run(op, inputs, 1, opset, attributes);
+    }
+
+    internal static void AssertClose(Tensor expected, Tensor actual, float tolerance = 1e-5f)
+    {
+        Assert.Equal(expected.Shape, actual.Shape);
+        var e = expected.Span<float>();
+        var a = actual.Span<float>();
+        for (int i = 0; i < e.Length; i++)
+        {
+            if (float.IsNaN(e[i])) { Assert.True(float.IsNaN(a[i]), $"element {i}: expected NaN, got {a[i]}"); continue; }
+            Assert.True(MathF.Abs(e[i] - a[i]) <= tolerance * Math.Max(1, MathF.Abs(e[i])), $"element {i}: expected {e[i]}, got {a[i]}");
+        }
+    }
+
+    [Fact]
+    public void PoolFastPathMatchesReference()
+    {
+        var gen = Gen.Select(Gen.Int[1, 3], Gen.Int[1, 20], Gen.Int[1, 20], Gen.Int[1, 4], Gen.Int[1, 4], Gen.Int[1, 3], Gen.Int[1, 3])
+            .Select(Gen.Int[0, 2].Array[4], Gen.Int[0, 3], Gen.Int[0, 1], (t, pads, kind, ceil) => (t, pads, kind, ceil));
+        gen.Sample(c =>
+        {
+            var ((planes, h, w, kh, kw, sh, sw), pads, kind, ceil) = c;
+            pads[0] = Math.Min(pads[0], kh - 1); pads[2] = Math.Min(pads[2], kh - 1);
+            pads[1] = Math.Min(pads[1], kw - 1); pads[3] = Math.Min(pads[3], kw - 1);
+            if (h + pads[0] + pads[2] < kh || w + pads[1] + pads[3] < kw) return;
+            var x = Random(new Random(h * 31 + w), 1, planes, h, w);
+            string op = kind == 0 ? "MaxPool" : "AveragePool";
+            NodeAttribute[] attrs = [NodeAttribute.Of("kernel_shape", new long[] { kh, kw }), NodeAttribute.Of("strides", new long[] { sh, sw }),
+                NodeAttribute.Of("pads", pads.Select(p => (long)p).ToArray()), NodeAttribute.Of("ceil_mode", (long)ceil),
+                NodeAttribute.Of("count_include_pad", kind == 2 ? 1L : 0L)];
+            var fast = Both(op, [x], 19, attrs, out var reference);
+            AssertClose(reference[0], fast[0]);
+        }, iter: 300);
+    }
+
+    [Theory]
+    [InlineData(3, 2, 1, 1)]
+    [InlineData(2, 2, 0, 0)]
+    [InlineData(3, 1, 1, 1)]
+    public void PoolFastPathMatchesReferenceOnLargePlanes(int k, int s, int pad, int ceil)
+    {
+        var x = Random(new Random(5), 2, 33, 57, 61);
+        NodeAttribute[] attrs = [NodeAttribute.Of("kernel_shape", new long[] { k, k }), NodeAttribute.Of("strides", new long[] { s, s }),
+            NodeAttribute.Of("pads", new long[] { pad, pad, pad, pad }), NodeAttribute.Of("ceil_mode", (long)ceil)];
+        foreach (var op in new[] { "MaxPool", "AveragePool" })
+        {
+            var fast = Both(op, [x], 19, attrs, out var reference);
+            AssertClose(reference[0], fast[0]);
+        }
+    }
+
+    [Fact]
+    public void OneDimensionalPoolFastPathMatchesReference()
+    {
+        var x = Random(new Random(7), 2, 3, 50);
+        NodeAttribute[] attrs = [NodeAttribute.Of("kernel_shape", new long[] { 3 }), NodeAttribute.Of("strides", new long[] { 2 }),
+            NodeAttribute.Of("pads", new long[] { 1, 1 })];
+        var fast = Both("MaxPool", [x], 19, attrs, out var reference);
+        AssertClose(reference[0], fast[0]);
+    }
+}
