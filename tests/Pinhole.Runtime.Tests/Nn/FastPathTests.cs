@@ -78,4 +78,49 @@ public class FastPathTests
         var fast = Both("MaxPool", [x], 19, attrs, out var reference);
         AssertClose(reference[0], fast[0]);
     }
+
+    /// <summary>Runs a one-node model whose inputs from <paramref name="constantFrom"/> on are initializers (constants at prepare).</summary>
+    internal static Tensor RunWithConstants(string op, Tensor[] inputs, int constantFrom, int opset, NodeAttribute[] attributes)
+    {
+        var model = ModelBuilder.SingleNode(op, inputs.Length, 1, opset, "", attributes);
+        for (int i = constantFrom; i < inputs.Length; i++) model.Graph.Initializers[$"x{i}"] = inputs[i];
+        using var session = new InferenceSession(model);
+        return session.Run(inputs[..constantFrom])[0];
+    }
+
+    [Theory]
+    [InlineData(1, 3, 1)]
+    [InlineData(2, 5, 37)]
+    [InlineData(1, 64, 17 * 19)]
+    public void BatchNormalizationFastPathsMatchReference(int batch, int channels, int spatial)
+    {
+        var rng = new Random(channels);
+        var x = Random(rng, batch, channels, spatial);
+        var scale = Random(rng, channels);
+        var bias = Random(rng, channels);
+        var mean = Random(rng, channels);
+        var variance = Tensor.FromArray(Random(rng, channels).Span<float>().ToArray().Select(MathF.Abs).ToArray(), [channels]);
+        Tensor[] inputs = [x, scale, bias, mean, variance];
+        var perRun = Both("BatchNormalization", inputs, 15, [], out var reference);
+        AssertClose(reference[0], perRun[0]);
+        AssertClose(reference[0], RunWithConstants("BatchNormalization", inputs, 1, 15, []));
+    }
+
+    [Theory]
+    [InlineData("Mul")]
+    [InlineData("Sub")]
+    [InlineData("Div")]
+    [InlineData("Add")]
+    public void BroadcastScalarRunsMatchReference(string op)
+    {
+        var rng = new Random(3);
+        var x = Random(rng, 2, 7, 5, 3);
+        foreach (var other in new[] { Random(rng, 1, 7, 1, 1), Random(rng, 1), Random(rng, 7, 1, 1), Random(rng, 2, 7, 5, 1) })
+        {
+            var fast = Both(op, [x, other], 14, [], out var reference);
+            AssertClose(reference[0], fast[0]);
+            fast = Both(op, [other, x], 14, [], out reference);
+            AssertClose(reference[0], fast[0]);
+        }
+    }
 }

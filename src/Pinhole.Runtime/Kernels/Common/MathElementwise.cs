@@ -263,6 +263,12 @@ public interface INumericBinary
 
     /// <summary>Both spans the same length (no broadcast inside the run); false to use the scalar loop.</summary>
     static abstract bool TryInvoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : unmanaged, INumber<T>;
+
+    /// <summary>A span and a broadcast scalar (per-channel and scalar operands); false to use the scalar loop.</summary>
+    static virtual bool TryInvoke<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : unmanaged, INumber<T> => false;
+
+    /// <summary>A broadcast scalar and a span; false to use the scalar loop.</summary>
+    static virtual bool TryInvoke<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : unmanaged, INumber<T> => false;
 }
 
 /// <summary>Adapts an <see cref="INumericBinary"/> to the broadcast driver's <see cref="IBinaryOp{T, TResult}"/>.</summary>
@@ -270,6 +276,8 @@ public readonly struct NumericBinaryOp<T, TOp> : IBinaryOp<T, T> where T : unman
 {
     public static T Invoke(T x, T y) => TOp.Invoke(x, y);
     public static bool TryInvoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TOp.TryInvoke(x, y, destination);
+    public static bool TryInvoke(ReadOnlySpan<T> x, T y, Span<T> destination) => NnFast.Enabled && TOp.TryInvoke(x, y, destination);
+    public static bool TryInvoke(T x, ReadOnlySpan<T> y, Span<T> destination) => NnFast.Enabled && TOp.TryInvoke(x, y, destination);
 }
 
 /// <summary>A kernel running a float function over input 0.</summary>
