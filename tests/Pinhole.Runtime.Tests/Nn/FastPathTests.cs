@@ -123,4 +123,18 @@ public class FastPathTests
             AssertClose(reference[0], fast[0]);
         }
     }
+
+    [Theory]
+    [InlineData(1, 7, 3, 5)]
+    [InlineData(2, 64, 37, 5)]
+    [InlineData(1, 300, 100, 4)]
+    [InlineData(1, 3, 1, 1)]
+    public void LrnFastPathMatchesReference(int batch, int channels, int spatial, int size)
+    {
+        var x = Random(new Random(channels), batch, channels, spatial, 1);
+        NodeAttribute[] attrs = [NodeAttribute.Of("size", (long)size), NodeAttribute.Of("alpha", 0.01f), NodeAttribute.Of("beta", 0.75f),
+            NodeAttribute.Of("bias", 2f)];
+        var fast = Both("LRN", [x], 13, attrs, out var reference);
+        AssertClose(reference[0], fast[0], 1e-5f);
+    }
 }
