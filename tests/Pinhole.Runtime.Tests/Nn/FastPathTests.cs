@@ -137,4 +137,52 @@ public class FastPathTests
         var fast = Both("LRN", [x], 13, attrs, out var reference);
         AssertClose(reference[0], fast[0], 1e-5f);
     }
+
+    [Theory]
+    [InlineData("Relu")]
+    [InlineData("Sigmoid")]
+    [InlineData("Tanh")]
+    [InlineData("Exp")]
+    [InlineData("LeakyRelu")]
+    [InlineData("HardSwish")]
+    public void UnaryFastPathsMatchReferenceIncludingParallelSplits(string op)
+    {
+        var rng = new Random(11);
+        foreach (var shape in new[] { new[] { 3, 5 }, new[] { 1, 3, 211, 173 } })
+        {
+            var x = Random(rng, shape);
+            var fast = Both(op, [x], 14, [], out var reference);
+            AssertClose(reference[0], fast[0], 1e-5f);
+        }
+    }
+
+    [Fact]
+    public void LargeBroadcastsAndSumMatchReference()
+    {
+        var rng = new Random(13);
+        var x = Random(rng, 1, 64, 40, 41);
+        var same = Random(rng, 1, 64, 40, 41);
+        var channel = Random(rng, 1, 64, 1, 1);
+        var row = Random(rng, 41);
+        foreach (var op in new[] { "Add", "Mul", "Sub", "Div" })
+            foreach (var other in new[] { same, channel, row })
+            {
+                var fast = Both(op, [x, other], 14, [], out var reference);
+                AssertClose(reference[0], fast[0]);
+            }
+        var sum = Both("Sum", [x, same, x], 13, [], out var expected);
+        AssertClose(expected[0], sum[0]);
+        sum = Both("Sum", [x, channel], 13, [], out expected);
+        AssertClose(expected[0], sum[0]);
+    }
+
+    [Fact]
+    public void ConstantOfShapeFillsEveryElement()
+    {
+        var value = Tensor.FromArray(new[] { 2.5f }, [1]);
+        var y = ModelBuilder.Run("ConstantOfShape", [Tensor.FromArray(new long[] { 3, 70000 }, [2])], 1, 21,
+            NodeAttribute.Of("value", value))[0];
+        Assert.Equal([3, 70000], y.Shape);
+        Assert.True(y.Span<float>().IndexOfAnyExcept(2.5f) < 0);
+    }
 }
