@@ -185,4 +185,39 @@ public class FastPathTests
         Assert.Equal([3, 70000], y.Shape);
         Assert.True(y.Span<float>().IndexOfAnyExcept(2.5f) < 0);
     }
+
+    [Theory]
+    [InlineData(4420, 2)]
+    [InlineData(12, 7)]
+    [InlineData(3, 1000)]
+    [InlineData(5, 1)]
+    public void SoftmaxRowsMatchReference(int rows, int n)
+    {
+        var x = Random(new Random(n), rows, n);
+        var fast = Both("Softmax", [x], 13, [], out var reference);
+        AssertClose(reference[0], fast[0], 2e-6f);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(0, 3)]
+    [InlineData(2, 2)]
+    [InlineData(-1, 3)]
+    public void ConcatBlockCopiesMatchReference(int axis, int count)
+    {
+        var rng = new Random(17);
+        foreach (int scale in new[] { 1, 40 })
+        {
+            var inputs = new Tensor[count];
+            for (int i = 0; i < count; i++)
+            {
+                int[] shape = [2, 3 * scale, 5, 7 * scale];
+                int a = axis < 0 ? axis + 4 : axis;
+                shape[a] += i;
+                inputs[i] = Random(rng, shape);
+            }
+            var fast = Both("Concat", inputs, 13, [NodeAttribute.Of("axis", (long)axis)], out var reference);
+            Assert.Equal(reference[0].Span<float>().ToArray(), fast[0].Span<float>().ToArray());
+        }
+    }
 }

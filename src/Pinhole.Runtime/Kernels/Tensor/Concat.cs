@@ -33,6 +33,12 @@ internal sealed class Concat : OpKernel
             total += t.Shape[axis];
         }
         shape[axis] = TensorMoves.Dim(total);
+        if (FastConcat.Supports(first.Type) && NnFast.Enabled)
+        {
+            var fast = context.OutputUninitialized(0, first.Type, shape);
+            FastConcat.Run(context, fast, NnData.Product(shape, 0, axis), context.Options.IntraOpThreads);
+            return;
+        }
         var y = context.Output(0, first.Type, shape);
         var dstStrides = TensorMoves.Strides(shape);
         int offset = 0;
