@@ -13,7 +13,10 @@ internal static class MemoryPlanner
         public bool Overlaps(Interval other) => First <= other.Last && other.First <= Last;
     }
 
-    /// <summary>Offsets (multiples of <paramref name="alignment"/>) for <paramref name="buffers"/>, and the arena size they need.</summary>
+    /// <summary>
+    /// Offsets for <paramref name="buffers"/>, and the arena size they need. Buffers of at least
+    /// <paramref name="alignment"/> units start at (and are padded to) multiples of it; smaller ones are packed unaligned.
+    /// </summary>
     public static (long[] Offsets, long ArenaSize) Place(IReadOnlyList<Interval> buffers, long alignment = 1)
     {
         ArgumentNullException.ThrowIfNull(buffers);
@@ -37,16 +40,18 @@ internal static class MemoryPlanner
         foreach (int i in order)
         {
             var b = buffers[i];
-            long size = AlignUp(b.Size, alignment);
+            long align = AlignmentOf(b.Size, alignment);
+            long size = AlignUp(b.Size, align);
             overlapping.Clear();
             foreach (int j in placed)
-                if (buffers[j].Overlaps(b) && buffers[j].Size > 0) overlapping.Add((offsets[j], offsets[j] + AlignUp(buffers[j].Size, alignment)));
+                if (buffers[j].Overlaps(b) && buffers[j].Size > 0)
+                    overlapping.Add((offsets[j], offsets[j] + AlignUp(buffers[j].Size, AlignmentOf(buffers[j].Size, alignment))));
             overlapping.Sort((x, y) => x.Start.CompareTo(y.Start));
             long candidate = 0;
             foreach (var (start, end) in overlapping)
             {
                 if (start - candidate >= size) break;
-                candidate = Math.Max(candidate, end);
+                candidate = Math.Max(candidate, AlignUp(end, align));
             }
             offsets[i] = candidate;
             if (b.Size > 0) arena = Math.Max(arena, candidate + size);
@@ -76,6 +81,8 @@ internal static class MemoryPlanner
         }
         return peak;
     }
+
+    private static long AlignmentOf(long size, long alignment) => size >= alignment ? alignment : 1;
 
     public static long AlignUp(long value, long alignment) => (value + alignment - 1) / alignment * alignment;
 }
