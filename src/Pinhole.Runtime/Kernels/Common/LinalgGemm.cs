@@ -13,7 +13,7 @@ namespace Pinhole.Runtime.Kernels;
 public static unsafe class Linalg
 {
     /// <summary>Depth of a packed block (k), per ISA: B micro-panels of KC x NR stay in L1.</summary>
-    internal static int Kc(GemmIsa isa) => isa == GemmIsa.Vector512 ? 256 : 256;
+    internal static int Kc(GemmIsa isa) => isa == GemmIsa.Vector512 ? 128 : 256;
 
     /// <summary>Rows of A per L2 block, a multiple of MR.</summary>
     internal static int Mc(GemmIsa isa) => Mr(isa) * (isa == GemmIsa.Vector512 ? 16 : 24);
