@@ -37,6 +37,120 @@ internal sealed class StaticShapes
         return shape;
     }
 
+    private readonly Dictionary<string, ShapeValue?> _values = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The contents of a small integer tensor (rank 0 or 1, int32/int64) computed from shapes — Shape, then Cast,
+    /// Gather, Slice, Concat, Unsqueeze, Squeeze, ReduceProd/ReduceSum, Identity — with null for elements that depend on
+    /// unknown dimensions; null when not such a value.
+    /// </summary>
+    public ShapeValue? ValueOf(string value)
+    {
+        if (value.Length == 0) return null;
+        if (_values.TryGetValue(value, out var cached)) return cached;
+        if (_depth > 2000) return null;
+        _depth++;
+        ShapeValue? v;
+        try
+        {
+            v = EvaluateValue(value);
+        }
+        finally
+        {
+            _depth--;
+        }
+        _values[value] = v;
+        return v;
+    }
+
+    private ShapeValue? EvaluateValue(string value)
+    {
+        if (_r.Constant(value) is { } c)
+            return c is { Type: DataType.Int64 or DataType.Int32, Rank: <= 1, Length: <= 64 }
+                ? new ShapeValue(c.ToInt64Array().Select(x => (long?)x).ToArray(), c.Rank == 0, c.Type)
+                : null;
+        var n = _r.Producer(value);
+        if (n is null || n.Domain.Length != 0 || n.Outputs[0] != value) return null;
+        long Int(string name, long def) => n.Attributes.TryGetValue(name, out var a) ? a.Int : def;
+        switch (n.OpType)
+        {
+            case "Shape":
+                {
+                    if (Of(n.Inputs[0]) is not { } x) return null;
+                    var (start, end) = ShapeRange(n, x.Length);
+                    return new ShapeValue(end > start ? x[start..end] : [], false, DataType.Int64);
+                }
+            case "Identity": return ValueOf(n.Inputs[0]);
+            case "Cast":
+                {
+                    long to = Int("to", 0);
+                    if (to is not ((long)DataType.Int64 or (long)DataType.Int32) || ValueOf(n.Inputs[0]) is not { } x) return null;
+                    return x with { Type = (DataType)to };
+                }
+            case "Gather":
+                {
+                    if (n.Inputs.Count != 2 || Int("axis", 0) is not (0 or -1) || ValueOf(n.Inputs[0]) is not { Scalar: false } x) return null;
+                    if (_r.Constant(n.Inputs[1]) is not { Rank: <= 1 } idx) return null;
+                    var r = new long?[idx.Length];
+                    for (int i = 0; i < idx.Length; i++)
+                    {
+                        long k = idx.GetInt64(i);
+                        if (k < 0) k += x.Values.Length;
+                        if (k < 0 || k >= x.Values.Length) return null;
+                        r[i] = x.Values[k];
+                    }
+                    return new ShapeValue(r, idx.Rank == 0, x.Type);
+                }
+            case "Slice":
+                {
+                    if (n.Inputs.Count < 3 || ValueOf(n.Inputs[0]) is not { Scalar: false } x) return null;
+                    if (_r.Constant(n.Inputs[1]) is not { Length: 1 } st || _r.Constant(n.Inputs[2]) is not { Length: 1 } en) return null;
+                    if (n.Inputs.Count > 3 && n.Inputs[3].Length > 0
+                        && (_r.Constant(n.Inputs[3]) is not { Length: 1 } ax || ax.GetInt64(0) is not (0 or -1))) return null;
+                    if (n.Inputs.Count > 4 && n.Inputs[4].Length > 0 && (_r.Constant(n.Inputs[4]) is not { Length: 1 } sp || sp.GetInt64(0) != 1)) return null;
+                    long len = x.Values.Length, start = st.GetInt64(0), end = en.GetInt64(0);
+                    if (start < 0) start += len;
+                    if (end < 0) end += len;
+                    start = Math.Clamp(start, 0, len);
+                    end = Math.Clamp(end, 0, len);
+                    return new ShapeValue(end > start ? x.Values[(int)start..(int)end] : [], false, x.Type);
+                }
+            case "Concat":
+                {
+                    var parts = new List<long?>();
+                    DataType? type = null;
+                    foreach (var i in n.Inputs)
+                    {
+                        if (ValueOf(i) is not { Scalar: false } x || (type is { } t && t != x.Type)) return null;
+                        type = x.Type;
+                        parts.AddRange(x.Values);
+                    }
+                    return type is null ? null : new ShapeValue([.. parts], false, type.Value);
+                }
+            case "Unsqueeze":
+                {
+                    if (ValueOf(n.Inputs[0]) is not { Scalar: true } x) return null;
+                    var axes = Axes(n, 1);
+                    return axes is [0] or [-1] ? x with { Scalar = false } : null;
+                }
+            case "Squeeze":
+                {
+                    if (ValueOf(n.Inputs[0]) is not { Scalar: false, Values.Length: 1 } x) return null;
+                    var axes = Axes(n, 1);
+                    return axes is null or [0] or [-1] ? x with { Scalar = true } : null;
+                }
+            case "ReduceProd" or "ReduceSum":
+                {
+                    if (ValueOf(n.Inputs[0]) is not { Scalar: false } x) return null;
+                    long? acc = n.OpType == "ReduceProd" ? 1 : 0;
+                    foreach (var d in x.Values) acc = d is null || acc is null ? null : n.OpType == "ReduceProd" ? acc * d : acc + d;
+                    if (Axes(n, 1) is { Length: > 0 } axes && axes is not ([0] or [-1])) return null;
+                    return new ShapeValue([acc], Int("keepdims", 1) == 0, x.Type);
+                }
+        }
+        return null;
+    }
+
     /// <summary>The shape of <paramref name="value"/> when every dimension is known, else null.</summary>
     public long[]? Known(string value) =>
         Of(value) is { } s && s.All(d => d.HasValue) ? s.Select(d => d!.Value).ToArray() : null;
@@ -342,4 +456,18 @@ internal sealed class StaticShapes
     private static long Int(Node n, string name, long def) => n.Attributes.TryGetValue(name, out var a) ? a.Int : def;
 
     private static long[]? Ints(Node n, string name) => n.Attributes.TryGetValue(name, out var a) ? a.Ints : null;
+}
+
+/// <summary>A small integer tensor derived from shapes: its elements (null where unknown), whether it is a scalar, its type.</summary>
+internal sealed record ShapeValue(long?[] Values, bool Scalar, DataType Type)
+{
+    public bool IsKnown => Values.All(v => v.HasValue);
+
+    /// <summary>The value as a tensor (every element must be known).</summary>
+    public Tensor ToTensor()
+    {
+        var v = Values.Select(x => x!.Value).ToArray();
+        int[] shape = Scalar ? [] : [v.Length];
+        return Type == DataType.Int32 ? Tensor.FromArray(v.Select(x => (int)x).ToArray(), shape) : Tensor.FromArray(v, shape);
+    }
 }
