@@ -26,6 +26,9 @@ public sealed class BenchmarkOptions
     /// <summary>Read inputs from <c>input_0.pb</c>, <c>input_1.pb</c>... here (graph-input order) instead of random ones.</summary>
     public string? InputDirectory { get; set; }
 
+    /// <summary>When set, the outputs of the last timed run are written here as <c>output_0.pb</c>, ... (graph-output order).</summary>
+    public string? OutputDirectory { get; set; }
+
     /// <summary>Sizes of symbolic input dimensions for random inputs (others are 1).</summary>
     public IDictionary<string, int> Dims { get; } = new Dictionary<string, int>(StringComparer.Ordinal);
 

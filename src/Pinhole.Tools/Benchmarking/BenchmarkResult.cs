@@ -37,6 +37,9 @@ public sealed record BenchmarkResult
 {
     public required string Model { get; init; }
     public required string Runtime { get; init; }
+
+    /// <summary>The runtime's version, when known.</summary>
+    public string? RuntimeVersion { get; init; }
     public required int Threads { get; init; }
     public required int Runs { get; init; }
     public required int Warmup { get; init; }

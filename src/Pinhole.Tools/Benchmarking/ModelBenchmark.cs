@@ -42,11 +42,12 @@ public static class ModelBenchmark
 
         if (profiler is not null) profiler.Recording = true;
         var samples = new List<double>(options.Runs);
+        IReadOnlyDictionary<string, Tensor>? outputs = null;
         var total = Stopwatch.StartNew();
         for (int i = 0; i < options.Runs; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            session.Run(feed);
+            outputs = session.Run(feed);
             samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             if (options.MaxTime is TimeSpan limit && total.Elapsed > limit && samples.Count >= options.MinRuns) break;
         }
@@ -54,10 +55,21 @@ public static class ModelBenchmark
         if (profiler is not null) profiler.Recording = false;
 
         var plan = session.MemoryPlan;
+        long peak = PeakMemory.PeakWorkingSetBytes();
+        if (options.OutputDirectory is not null && outputs is not null)
+        {
+            Directory.CreateDirectory(options.OutputDirectory);
+            for (int k = 0; k < session.Outputs.Count; k++)
+            {
+                string name = session.Outputs[k].Name;
+                OnnxTensorFile.Write(Path.Combine(options.OutputDirectory, $"output_{k}.pb"), outputs[name], name);
+            }
+        }
         return new BenchmarkResult
         {
             Model = modelPath,
             Runtime = "pinhole",
+            RuntimeVersion = typeof(InferenceSession).Assembly.GetName().Version?.ToString(),
             Threads = options.Threads,
             Runs = samples.Count,
             Warmup = options.Warmup,
@@ -67,7 +79,7 @@ public static class ModelBenchmark
             MemoryPlanned = plan is not null,
             ArenaBytes = plan?.ArenaBytes ?? 0,
             ArenaLowerBoundBytes = plan?.LowerBoundBytes ?? 0,
-            PeakWorkingSetBytes = PeakMemory.PeakWorkingSetBytes(),
+            PeakWorkingSetBytes = peak,
             Inputs = inputs.Select(i => $"{i.Name}: {DataTypes.OnnxName(i.Value.Type)} {Tensor.FormatShape(i.Value.Shape)}").ToArray(),
             Profile = profiler?.Nodes(samples.Count),
             OpProfile = profiler?.Ops(samples.Count),
