@@ -51,7 +51,7 @@ public static class Broadcast
     {
         var a = context.Input(0);
         var b = context.Input(1);
-        var output = context.Output(0, resultType, Shape(a.Shape, b.Shape));
+        var output = context.OutputUninitialized(0, resultType, Shape(a.Shape, b.Shape));
         Binary<T, TResult, TOp>(a, b, output);
         return output;
     }

@@ -363,15 +363,22 @@ public readonly struct NumericBinaryOp<T, TOp> : IBinaryOp<T, T> where T : unman
     public static bool TryInvoke(T x, ReadOnlySpan<T> y, Span<T> destination) => NnFast.Enabled && TOp.TryInvoke(x, y, destination);
 }
 
-/// <summary>A kernel running a float function over input 0.</summary>
-internal sealed class FloatUnaryKernel<TOp>(TOp op, bool allowIntegers = false) : OpKernel where TOp : struct, IFloatFunction
+/// <summary>
+/// A kernel running a float function over input 0; <paramref name="inPlace"/> when the function's span form is
+/// correct with the destination being the source (element i read before written, as TensorPrimitives does).
+/// </summary>
+internal sealed class FloatUnaryKernel<TOp>(TOp op, bool allowIntegers = false, bool inPlace = false) : OpKernel where TOp : struct, IFloatFunction
 {
+    public override int InPlaceInput => inPlace ? 0 : -1;
+
     public override void Execute(KernelContext context) => MathElementwise.FloatUnary(context, op, allowIntegers);
 }
 
-/// <summary>A kernel running a numeric function over input 0.</summary>
-internal sealed class NumericUnaryKernel<TOp>(TOp op) : OpKernel where TOp : struct, INumericFunction
+/// <summary>A kernel running a numeric function over input 0 (<paramref name="inPlace"/>: as for <see cref="FloatUnaryKernel{TOp}"/>).</summary>
+internal sealed class NumericUnaryKernel<TOp>(TOp op, bool inPlace = false) : OpKernel where TOp : struct, INumericFunction
 {
+    public override int InPlaceInput => inPlace ? 0 : -1;
+
     public override void Execute(KernelContext context) => MathElementwise.NumericUnary(context, op);
 }
 
@@ -428,9 +435,15 @@ internal static class MathLegacyBroadcast
     }
 }
 
-/// <summary>A kernel running an <see cref="INumericBinary"/> with broadcasting; integer division by zero becomes a kernel error.</summary>
-internal sealed class NumericBinaryKernel<TOp> : OpKernel where TOp : struct, INumericBinary
+/// <summary>
+/// A kernel running an <see cref="INumericBinary"/> with broadcasting; integer division by zero becomes a kernel error.
+/// <paramref name="inPlace"/>: the output may take over input 0's storage (when it has the output's size), for ops
+/// whose span form is correct with the destination being input 0.
+/// </summary>
+internal sealed class NumericBinaryKernel<TOp>(bool inPlace = false) : OpKernel where TOp : struct, INumericBinary
 {
+    public override int InPlaceInput => inPlace ? 0 : -1;
+
     public override void Execute(KernelContext context)
     {
         try

@@ -14,6 +14,9 @@ internal sealed class Add : OpKernel
         KernelRegistry.Register("", "Add", 7, _ => new Add());
     }
 
+    /// <summary>Output may take over input 0's storage: the broadcast driver reads each element of A before writing it.</summary>
+    public override int InPlaceInput => 0;
+
     public override void Execute(KernelContext context)
     {
         var type = context.Input(0).Type;

@@ -9,7 +9,7 @@ internal readonly struct MulOp : INumericBinary
 {
     [ModuleInitializer]
     internal static void Register() =>
-        KernelRegistry.Register("", "Mul", 1, info => MathLegacyBroadcast.Check<MulOp>(info, new NumericBinaryKernel<MulOp>()));
+        KernelRegistry.Register("", "Mul", 1, info => MathLegacyBroadcast.Check<MulOp>(info, new NumericBinaryKernel<MulOp>(inPlace: true)));
 
     public static T Invoke<T>(T x, T y) where T : unmanaged, INumber<T> => x * y;
 
