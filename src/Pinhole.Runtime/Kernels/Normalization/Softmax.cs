@@ -24,6 +24,8 @@ internal sealed class NnSoftmaxKernel : OpKernel
     private readonly bool _coerce2D;
     private readonly NnSoftmaxKind _kind;
 
+    public override string Variant => _kind == NnSoftmaxKind.Softmax && NnFast.Enabled ? "rows vector" : "rows";
+
     public NnSoftmaxKernel(KernelInfo info, NnSoftmaxKind kind)
     {
         _coerce2D = info.OpsetVersion < 13;

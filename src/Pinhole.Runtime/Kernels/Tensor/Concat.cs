@@ -10,6 +10,8 @@ internal sealed class Concat : OpKernel
     [ModuleInitializer]
     internal static void Register() => KernelRegistry.Register("", "Concat", 1, info => new Concat(info));
 
+    public override string Variant => NnFast.Enabled ? "block copy" : "strided copy";
+
     private Concat(KernelInfo info) => _axis = info.GetInt("axis", info.OpsetVersion < 4 ? 1 : long.MinValue) is long a && a != long.MinValue
         ? a : throw info.Invalid("attribute 'axis' is required");
 
