@@ -10,6 +10,18 @@ internal static class FastConcat
     public static bool Supports(DataType type) => type is DataType.Float or DataType.Double or DataType.Int32 or DataType.Int64
         or DataType.Float16 or DataType.BFloat16 or DataType.Int8 or DataType.UInt8 or DataType.Bool;
 
+    /// <summary>Whether every input's block per outer index is long enough for block copies to beat the strided copy.</summary>
+    public static bool BlocksAreLarge(KernelContext context, int outer)
+    {
+        if (outer <= 1) return true;
+        for (int i = 0; i < context.InputCount; i++)
+        {
+            var t = context.Input(i);
+            if ((long)t.Length / outer * DataTypes.SizeOf(t.Type) < 256) return false;
+        }
+        return true;
+    }
+
     /// <summary>Copies the inputs of <paramref name="context"/>, each viewed as [outer, block], into <paramref name="output"/>.</summary>
     public static void Run(KernelContext context, Tensor output, int outer, int threads)
     {

@@ -35,7 +35,7 @@ internal sealed class Concat : OpKernel
             total += t.Shape[axis];
         }
         shape[axis] = TensorMoves.Dim(total);
-        if (FastConcat.Supports(first.Type) && NnFast.Enabled)
+        if (FastConcat.Supports(first.Type) && NnFast.Enabled && FastConcat.BlocksAreLarge(context, NnData.Product(shape, 0, axis)))
         {
             var fast = context.OutputUninitialized(0, first.Type, shape);
             FastConcat.Run(context, fast, NnData.Product(shape, 0, axis), context.Options.IntraOpThreads);
