@@ -238,4 +238,29 @@ public class FastPathTests
         var clip = Both("Clip", [x, Tensor.Scalar(-1f), Tensor.Scalar(2f)], 13, [], out reference);
         AssertClose(reference[0], clip[0], 0);
     }
+
+    [Theory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(0)]
+    public unsafe void VectorWidthsOfErfAndAffineAgreeWithScalarReferences(int width)
+    {
+        var rng = new Random(width + 1);
+        var x = new float[203];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 10 - 5);
+        var erf = new float[x.Length];
+        var gelu = new float[x.Length];
+        FastErf.Apply(x, erf, gelu: false, width);
+        FastErf.Apply(x, gelu, gelu: true, width);
+        var affine = new float[x.Length];
+        fixed (float* px = x)
+        fixed (float* py = affine)
+            FastChannelAffine.MultiplyAdd(px, 1.5f, -0.25f, py, x.Length, width);
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.Equal(MathErf.Erf(x[i]), erf[i], 2e-6);
+            Assert.Equal(0.5 * x[i] * (1 + MathErf.Erf(x[i] / Math.Sqrt(2))), gelu[i], 1e-5);
+            Assert.Equal(x[i] * 1.5f - 0.25f, affine[i], 1e-6f);
+        }
+    }
 }

@@ -33,19 +33,23 @@ internal static class FastErf
     }
 
     /// <summary>destination[i] = erf(x[i]) or, with <paramref name="gelu"/>, 0.5 x (1 + erf(x / sqrt 2)).</summary>
-    public static void Apply(ReadOnlySpan<float> x, Span<float> destination, bool gelu)
+    public static void Apply(ReadOnlySpan<float> x, Span<float> destination, bool gelu) =>
+        Apply(x, destination, gelu, NnFast.Use512 ? 512 : NnFast.Use256 ? 256 : 0);
+
+    /// <summary><see cref="Apply(ReadOnlySpan{float}, Span{float}, bool)"/> with vectors of at most <paramref name="width"/> bits (0: scalar; for tests).</summary>
+    internal static void Apply(ReadOnlySpan<float> x, Span<float> destination, bool gelu, int width)
     {
         if (destination.Length < x.Length) throw new ArgumentException("destination is too short");
         int i = 0, n = x.Length;
         ref float src = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
         ref float dst = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);
-        if (Vector512.IsHardwareAccelerated)
+        if (width >= 512 && Vector512.IsHardwareAccelerated)
             for (; i <= n - 16; i += 16)
             {
                 var v = Vector512.LoadUnsafe(ref src, (nuint)i);
                 Vector512.StoreUnsafe(gelu ? Gelu512(v) : Erf512(v), ref dst, (nuint)i);
             }
-        if (Vector256.IsHardwareAccelerated)
+        if (width >= 256 && Vector256.IsHardwareAccelerated)
             for (; i <= n - 8; i += 8)
             {
                 var v = Vector256.LoadUnsafe(ref src, (nuint)i);
