@@ -263,4 +263,19 @@ public class FastPathTests
             Assert.Equal(x[i] * 1.5f - 0.25f, affine[i], 1e-6f);
         }
     }
+
+    [Theory]
+    [InlineData(-1, true)]
+    [InlineData(-1, false)]
+    [InlineData(1, true)]
+    public void LayerNormalizationRowsMatchReference(int axis, bool withBias)
+    {
+        var rng = new Random(19);
+        var x = Random(rng, 3, 7, 37);
+        var scale = Random(rng, axis == -1 ? [37] : [7, 37]);
+        var bias = Random(rng, axis == -1 ? [37] : [7, 37]);
+        Tensor[] inputs = withBias ? [x, scale, bias] : [x, scale];
+        var fast = Both("LayerNormalization", inputs, 17, [NodeAttribute.Of("axis", (long)axis)], out var reference);
+        AssertClose(reference[0], fast[0], 1e-5f);
+    }
 }
