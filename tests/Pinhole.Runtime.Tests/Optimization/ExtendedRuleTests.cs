@@ -107,3 +107,45 @@ public class ExtendedRuleTests
         Assert.Equal(6, GeluModel(form, half: 0.6f).OptimizedOps(OptimizationLevel.Extended).Length);
     }
 }
+
+public class LayerNormalizationFusionTests
+{
+    /// <summary>PyTorch's decomposed layer norm over the last axis of [2, 3, 8].</summary>
+    private static QdqTestModel Model(int opset, bool mulSquare = false, bool beta = true, bool meanReadTwice = false)
+    {
+        var m = new QdqTestModel(opset);
+        var x = m.Input("x", 2, 3, 8);
+        var axes = NodeAttribute.Of("axes", new long[] { -1 });
+        string Mean(string v) => opset >= 18 ? m.Op("ReduceMean", [v, m.Constant(Tensor.Vector(-1L))]) : m.Op("ReduceMean", [v], "", axes);
+        var mean = Mean(x);
+        var d = m.Op("Sub", [x, mean]);
+        var sq = mulSquare ? m.Op("Mul", [d, d]) : m.Op("Pow", [d, m.Constant(Tensor.Scalar(2f))]);
+        var std = m.Op("Sqrt", [m.Op("Add", [Mean(sq), m.Constant(Tensor.Scalar(1e-5f))])]);
+        var y = m.Op("Mul", [m.Op("Div", [d, std]), BasicRuleTests.Weight(m, 1, 8)]);
+        if (beta) y = m.Op("Add", [y, BasicRuleTests.Weight(m, 2, 8)]);
+        m.Output(y);
+        if (meanReadTwice) m.Output(m.Op("Neg", [mean]));
+        return m;
+    }
+
+    [Theory]
+    [InlineData(17, false, true)]
+    [InlineData(18, true, true)]
+    [InlineData(17, false, false)]
+    public void DecomposedLayerNormBecomesLayerNormalization(int opset, bool mulSquare, bool beta)
+    {
+        var m = Model(opset, mulSquare, beta);
+        Assert.Equal(["LayerNormalization"], m.OptimizedOps(OptimizationLevel.Extended));
+        var node = m.Optimized(OptimizationLevel.Extended).Graph.Nodes[0];
+        Assert.Equal(beta ? 3 : 2, node.Inputs.Count);
+        Assert.Equal(1e-5f, node.Attributes["epsilon"].Float);
+        Assert.InRange(m.MaxDifference(2f, level: OptimizationLevel.Extended), 0f, 1e-4f);
+    }
+
+    [Fact]
+    public void NearMissesStay()
+    {
+        Assert.Equal(9, Model(13).OptimizedOps(OptimizationLevel.Extended).Length); // no LayerNormalization before opset 17
+        Assert.Contains("ReduceMean", Model(17, meanReadTwice: true).OptimizedOps(OptimizationLevel.Extended));
+    }
+}
