@@ -20,7 +20,7 @@ internal sealed class FuseConvActivation : IGraphRewrite
         if (node.Domain.Length != 0 || node.Outputs.Count != 1 || node.Inputs.Count == 0) return false;
         var conv = rewriter.Producer(node.Inputs[0]);
         if (conv is not { OpType: "Conv", Domain: "" } || conv.Outputs.Count != 1 || !rewriter.IsOnlyUsedBy(conv.Outputs[0], node)) return false;
-        if (rewriter.ElementType(conv.Inputs[0]) != DataType.Float) return false;
+        if ((rewriter.ElementType(conv.Inputs[0]) ?? rewriter.ElementType(conv.Inputs[1])) != DataType.Float) return false;
         var act = Activation.Parse(rewriter, node, forConv: true);
         if (act is null) return false;
         var fused = new Node("FusedConv", conv.Inputs, [node.Outputs[0]], "com.microsoft", conv.Name);

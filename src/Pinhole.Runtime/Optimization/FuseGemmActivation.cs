@@ -20,7 +20,7 @@ internal sealed class FuseGemmActivation : IGraphRewrite
         if (node.Domain.Length != 0 || node.Outputs.Count != 1 || node.Inputs.Count == 0) return false;
         var gemm = rewriter.Producer(node.Inputs[0]);
         if (gemm is not { OpType: "Gemm", Domain: "" } || gemm.Outputs.Count != 1 || !rewriter.IsOnlyUsedBy(gemm.Outputs[0], node)) return false;
-        if (rewriter.ElementType(gemm.Inputs[0]) != DataType.Float || rewriter.Opset("") < 7) return false;
+        if ((rewriter.ElementType(gemm.Inputs[0]) ?? rewriter.ElementType(gemm.Inputs[1])) != DataType.Float || rewriter.Opset("") < 7) return false;
         var act = Activation.Parse(rewriter, node, forConv: false);
         if (act is null) return false;
         var fused = new Node("FusedGemm", gemm.Inputs, [node.Outputs[0]], "com.microsoft", gemm.Name);

@@ -144,7 +144,9 @@ internal sealed class GraphRewriter
                 or "Abs" or "Reciprocal" or "MatMul" or "Gemm" or "Conv" or "BatchNormalization" or "MaxPool" or "AveragePool"
                 or "GlobalAveragePool" or "Softmax" or "LeakyRelu" or "Clip" or "Concat" or "Gather" or "Slice" or "Split"
                 or "ReduceMean" or "ReduceSum" or "LayerNormalization" or "Dropout" or "Expand" or "Tile" or "Pad" or "Resize"
-                or "HardSigmoid" or "HardSwish" or "Elu" or "Selu" or "Softplus" or "Max" or "Min" or "ConvTranspose"
+                or "HardSigmoid" or "HardSwish" or "Elu" or "Selu" or "Softplus" or "Max" or "Min" or "ConvTranspose" or "Sum"
+                or "Mean" or "LRN" or "InstanceNormalization" or "GlobalMaxPool" or "LpPool" or "Upsample" or "DepthToSpace"
+                or "SpaceToDepth" or "LogSoftmax" or "PRelu" or "ReduceMax" or "ReduceMin" or "Log" or "Floor" or "Ceil" or "Round"
                 when producer.Domain.Length == 0 && producer.Inputs.Count > 0 && producer.Outputs[0] == value:
                 return ElementType(producer.Inputs[0]);
             case "FusedConv" or "FusedGemm" or "Gelu" or "FastGelu" when producer.Domain == "com.microsoft":
