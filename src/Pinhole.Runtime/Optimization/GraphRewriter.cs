@@ -177,6 +177,13 @@ internal sealed class GraphRewriter
         _removed.Add(node);
     }
 
+    private readonly HashSet<(Node, string)> _marks = [];
+
+    /// <summary>Remembers that <paramref name="rule"/> gave up on <paramref name="node"/> for a reason that cannot change (no retry every sweep).</summary>
+    public void MarkRejected(Node node, string rule) => _marks.Add((node, rule));
+
+    public bool IsRejected(Node node, string rule) => _marks.Contains((node, rule));
+
     /// <summary>Puts <paramref name="replacement"/> where <paramref name="at"/> is and removes <paramref name="at"/> and <paramref name="others"/>.</summary>
     public void Replace(Node at, Node replacement, params Node[] others)
     {
