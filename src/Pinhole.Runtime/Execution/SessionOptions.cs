@@ -9,8 +9,17 @@ public sealed class SessionOptions
     /// <summary>Check the element type and known dimensions of each input against the model's declaration.</summary>
     public bool ValidateInputs { get; set; } = true;
 
-    /// <summary>Called after every node of every graph runs (profilers, shape recorders). Null for no overhead.</summary>
+    /// <summary>
+    /// Called after every node of every graph runs (profilers, shape recorders). Null for no overhead. The tensors it
+    /// is given may live in the session's memory arena: they are valid during the call only (Clone them to keep them).
+    /// </summary>
     public Action<NodeExecution>? NodeExecuted { get; set; }
+
+    /// <summary>
+    /// Place intermediate values in a per-run arena planned from the first run of each input signature (element types
+    /// and shapes), as ONNX Runtime's memory patterns do; off: every intermediate is a fresh heap array.
+    /// </summary>
+    public bool MemoryArena { get; set; } = true;
 
     /// <summary>Graph rewrites applied when the session is created (on a copy of the model's graph).</summary>
     public OptimizationLevel OptimizationLevel { get; set; } = OptimizationLevel.All;

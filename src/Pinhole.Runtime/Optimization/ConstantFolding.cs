@@ -84,7 +84,8 @@ internal static class ConstantEvaluator
         try
         {
             var plan = ExecutionPlan.Compile(graph, model, options, []);
-            var frame = new Frame(plan, null);
+            var frame = new Frame(plan);
+            frame.Reset(null);
             frame.Execute(options);
             var result = new Tensor?[node.Outputs.Count];
             for (int k = 0; k < node.Outputs.Count; k++)
