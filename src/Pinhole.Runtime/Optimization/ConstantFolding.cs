@@ -94,7 +94,8 @@ internal static class ConstantEvaluator
                     var t = frame.Values[plan.SlotOf[node.Outputs[k]]];
                     if (t is null) return null;
                     // Outputs that alias an input (Identity, Reshape) must not share storage with another initializer.
-                    result[k] = inputs.Any(i => ReferenceEquals(i.Value.Buffer, t.Buffer)) ? t.Clone() : t;
+                    // Views (arena memory) must become tensors of their own as well.
+                    result[k] = t.Offset != 0 || t.Buffer.Length != t.Length || inputs.Any(i => ReferenceEquals(i.Value.Buffer, t.Buffer)) ? t.Clone() : t;
                 }
             return result;
         }
