@@ -85,14 +85,16 @@ public sealed class BenchmarkingTests : IDisposable
         }
         Assert.Equal(["input: float [1,1,28,28]"], r.Inputs);
 
-        var model = OnnxModel.Load(path);
+        var model = OnnxModel.Load(path); // profiled: the nodes of the graph optimized at the benchmark's level
+        Pinhole.Runtime.Optimization.GraphOptimizer.Optimize(model, options.OptimizationLevel);
         Assert.NotNull(r.Profile);
         Assert.NotNull(r.OpProfile);
         Assert.Equal(model.Graph.Nodes.Count, r.Profile.Count);
         Assert.All(r.Profile, p => Assert.Equal(4, p.Calls));
         Assert.Equal(100, r.Profile.Sum(p => p.Share), 3);
         Assert.True(r.Profile.Zip(r.Profile.Skip(1)).All(p => p.First.TotalMs >= p.Second.TotalMs), "sorted by time");
-        Assert.Equal(model.Graph.Nodes.Count(n => n.OpType == "Conv"), r.OpProfile.Single(o => o.Op == "Conv").Nodes);
+        Assert.Equal(model.Graph.Nodes.Count(n => n.OpType.EndsWith("Conv", StringComparison.Ordinal)),
+            r.OpProfile.Where(o => o.Op.EndsWith("Conv", StringComparison.Ordinal)).Sum(o => o.Nodes));
         Assert.Equal(r.Profile.Sum(p => p.TotalMs), r.OpProfile.Sum(o => o.TotalMs), 6);
 
         var output = OnnxTensorFile.ReadNamed(Path.Combine(_temp, "out", "output_0.pb"));

@@ -37,10 +37,23 @@ internal sealed class ConstantFolding : IGraphRewrite
             inputs.Add((i, c));
         }
         if (node.OpType == "Dropout" && node.Inputs.Count > 2 && node.Inputs[2].Length > 0) return false; // training_mode given
+        if (rewriter.IsRejected(node, Name)) return false;
+        if (node is { OpType: "Constant", Outputs: [var name] } && node.Attributes.TryGetValue("value", out var attr) && attr.Tensor is { } held
+            && name.Length > 0)
+        {
+            // The common case, without running (and copying) anything: the attribute's tensor becomes the initializer.
+            rewriter.Remove(node);
+            rewriter.Graph.Initializers[name] = held;
+            rewriter.Invalidate();
+            return true;
+        }
         var outputs = ConstantEvaluator.TryRun(rewriter.Model, node, inputs);
-        if (outputs is null) return false;
-        long inBytes = inputs.Sum(i => Bytes(i.Value)), outBytes = outputs.Sum(o => o is null ? 0 : Bytes(o));
-        if (outBytes > inBytes + MaxGrowthBytes) return false;
+        long inBytes = inputs.Sum(i => Bytes(i.Value));
+        if (outputs is null || outputs.Sum(o => o is null ? 0 : Bytes(o)) > inBytes + MaxGrowthBytes)
+        {
+            rewriter.MarkRejected(node, Name); // same constant inputs next sweep: same answer
+            return false;
+        }
         rewriter.Remove(node);
         for (int k = 0; k < node.Outputs.Count; k++)
             if (node.Outputs[k].Length > 0 && outputs[k] is { } t)
@@ -81,13 +94,15 @@ internal static class ConstantEvaluator
                     var t = frame.Values[plan.SlotOf[node.Outputs[k]]];
                     if (t is null) return null;
                     // Outputs that alias an input (Identity, Reshape) must not share storage with another initializer.
-                    result[k] = inputs.Any(i => ReferenceEquals(i.Value.Buffer, t.Buffer)) ? t.Clone() : t;
+                    // Views (arena memory) must become tensors of their own as well.
+                    result[k] = t.Offset != 0 || t.Buffer.Length != t.Length || inputs.Any(i => ReferenceEquals(i.Value.Buffer, t.Buffer)) ? t.Clone() : t;
                 }
             return result;
         }
-        catch (PinholeException)
+        catch (Exception e) when (e is PinholeException or ArgumentException or InvalidOperationException or NotSupportedException
+            or IndexOutOfRangeException or InvalidCastException or OverflowException or NullReferenceException or DivideByZeroException)
         {
-            return null;
+            return null; // not foldable (the session reports the problem when it runs the node)
         }
     }
 }

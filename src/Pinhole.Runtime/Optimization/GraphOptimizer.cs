@@ -31,15 +31,14 @@ public static class GraphOptimizer
                 if (rewriter.IsRemoved(node)) continue;
                 foreach (var rule in rules)
                 {
+                    if (rule is DeadCodeElimination) continue; // swept back to front below
                     if (!rule.TryApply(rewriter, node)) continue;
                     changed = true;
                     break;
                 }
             }
             // Dead chains die back to front in one sweep instead of one node per pass.
-            foreach (var rule in rules.OfType<DeadCodeElimination>())
-                for (int k = graph.Nodes.Count - 1; k >= 0; k--)
-                    if (k < graph.Nodes.Count) changed |= rule.TryApply(rewriter, graph.Nodes[k]);
+            if (rules.Any(r => r is DeadCodeElimination)) changed |= DeadCodeElimination.Sweep(rewriter);
             if (!changed) break;
         }
         RemoveUnused(graph);

@@ -25,7 +25,7 @@ internal sealed class GraphRewriter
 
     private readonly HashSet<string> _overridable = new(StringComparer.Ordinal);
 
-    /// <summary>Shapes known without running the graph (kept across edits: rewrites never change a value's meaning).</summary>
+    /// <summary>Shapes and shape-derived values known without running the graph (inferred again after each edit).</summary>
     public StaticShapes Shapes { get; }
 
     public Model Model { get; }
@@ -115,6 +115,17 @@ internal sealed class GraphRewriter
     public DataType? ElementType(string value)
     {
         if (value.Length == 0) return null;
+        if (_types.TryGetValue(value, out var known)) return known;
+        var type = InferElementType(value);
+        _types[value] = type;
+        return type;
+    }
+
+    // Kept across edits, like the shapes: a value's type never changes.
+    private readonly Dictionary<string, DataType?> _types = new(StringComparer.Ordinal);
+
+    private DataType? InferElementType(string value)
+    {
         if (Constant(value) is { } c) return c.Type;
         var producer = Producer(value);
         switch (producer?.OpType)
@@ -127,6 +138,18 @@ internal sealed class GraphRewriter
             case "Cast" when producer.Domain.Length == 0 && producer.Attributes.TryGetValue("to", out var to):
                 return (DataType)to.Int;
             case "Identity" or "Flatten" or "Reshape" or "Transpose" or "Squeeze" or "Unsqueeze" when producer.Domain.Length == 0:
+                return ElementType(producer.Inputs[0]);
+            // Ops whose output has the type of their first input.
+            case "Add" or "Sub" or "Mul" or "Div" or "Pow" or "Relu" or "Sigmoid" or "Tanh" or "Erf" or "Sqrt" or "Exp" or "Neg"
+                or "Abs" or "Reciprocal" or "MatMul" or "Gemm" or "Conv" or "BatchNormalization" or "MaxPool" or "AveragePool"
+                or "GlobalAveragePool" or "Softmax" or "LeakyRelu" or "Clip" or "Concat" or "Gather" or "Slice" or "Split"
+                or "ReduceMean" or "ReduceSum" or "LayerNormalization" or "Dropout" or "Expand" or "Tile" or "Pad" or "Resize"
+                or "HardSigmoid" or "HardSwish" or "Elu" or "Selu" or "Softplus" or "Max" or "Min" or "ConvTranspose" or "Sum"
+                or "Mean" or "LRN" or "InstanceNormalization" or "GlobalMaxPool" or "LpPool" or "Upsample" or "DepthToSpace"
+                or "SpaceToDepth" or "LogSoftmax" or "PRelu" or "ReduceMax" or "ReduceMin" or "Log" or "Floor" or "Ceil" or "Round"
+                when producer.Domain.Length == 0 && producer.Inputs.Count > 0 && producer.Outputs[0] == value:
+                return ElementType(producer.Inputs[0]);
+            case "FusedConv" or "FusedGemm" or "Gelu" or "FastGelu" when producer.Domain == "com.microsoft":
                 return ElementType(producer.Inputs[0]);
             case "QLinearConv" or "QLinearMatMul" when producer.Domain.Length == 0:
                 return ZeroPointType(producer, 7);
@@ -154,6 +177,13 @@ internal sealed class GraphRewriter
         _removed.Add(node);
     }
 
+    private readonly HashSet<(Node, string)> _marks = [];
+
+    /// <summary>Remembers that <paramref name="rule"/> gave up on <paramref name="node"/> for a reason that cannot change (no retry every sweep).</summary>
+    public void MarkRejected(Node node, string rule) => _marks.Add((node, rule));
+
+    public bool IsRejected(Node node, string rule) => _marks.Contains((node, rule));
+
     /// <summary>Puts <paramref name="replacement"/> where <paramref name="at"/> is and removes <paramref name="at"/> and <paramref name="others"/>.</summary>
     public void Replace(Node at, Node replacement, params Node[] others)
     {
@@ -170,6 +200,8 @@ internal sealed class GraphRewriter
         _producers = null;
         _useCounts = null;
         _inputReads = null;
+        // What is known of shapes grows as nodes fold into constants: infer again.
+        Shapes.Reset();
     }
 
     /// <summary>Makes the model import <paramref name="domain"/> (at <paramref name="version"/> if it does not already).</summary>

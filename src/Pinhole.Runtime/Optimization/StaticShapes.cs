@@ -5,8 +5,7 @@ namespace Pinhole.Runtime.Optimization;
 /// <summary>
 /// Shapes of a graph's values known without running it: from initializers, the graph's input / value_info / output
 /// declarations, and a small propagation through common ops. A dimension is null when unknown (symbolic); a whole
-/// shape is null when even the rank is unknown. Results are cached for the rewriter's life: rewrites keep what a value
-/// name means, so its shape never changes.
+/// shape is null when even the rank is unknown. Results are cached until the next edit of the graph.
 /// </summary>
 internal sealed class StaticShapes
 {
@@ -16,6 +15,13 @@ internal sealed class StaticShapes
     private int _depth;
 
     public StaticShapes(GraphRewriter rewriter) => _r = rewriter;
+
+    /// <summary>Forgets what was inferred (after edits: folded constants make more known).</summary>
+    public void Reset()
+    {
+        if (_cache.Count > 0) _cache.Clear();
+        if (_values.Count > 0) _values.Clear();
+    }
 
     /// <summary>The shape of <paramref name="value"/>, with null for unknown dimensions; null when the rank is unknown.</summary>
     public long?[]? Of(string value)
@@ -181,10 +187,16 @@ internal sealed class StaticShapes
     private long?[]? Infer(string value)
     {
         var n = _r.Producer(value);
-        if (n is null || n.Domain.Length != 0) return null;
+        if (n is null) return null;
+        string op = n.Domain switch
+        {
+            "" => n.OpType,
+            "com.microsoft" => n.OpType switch { "FusedConv" => "Conv", "FusedGemm" => "Gemm", "Gelu" or "FastGelu" => "Relu", _ => "" },
+            _ => "",
+        };
         bool first = n.Outputs[0] == value;
         if (!first && n.OpType is not ("Dropout" or "Split")) return null;
-        switch (n.OpType)
+        switch (op)
         {
             case "Relu" or "Sigmoid" or "Tanh" or "Erf" or "Sqrt" or "Reciprocal" or "Neg" or "Exp" or "Log" or "Abs" or "Cast"
                 or "Identity" or "Clip" or "LeakyRelu" or "HardSigmoid" or "HardSwish" or "Softmax" or "LogSoftmax" or "Elu"
@@ -387,7 +399,7 @@ internal sealed class StaticShapes
         int r = x.Length - 2;
         long?[] kernel;
         long? channels = x[1];
-        if (n.OpType == "Conv")
+        if (n.OpType is "Conv" or "FusedConv")
         {
             var w = Of(n.Inputs[1]);
             if (w is null || w.Length != x.Length) return null;

@@ -9,9 +9,16 @@ public class GraphOptimizerTests
     public void BasicLevelHasTheRegisteredRulesInNameOrder()
     {
         var names = OptimizationRules.For(OptimizationLevel.Basic).Select(r => r.Name).ToArray();
-        Assert.Equal(["EliminateCast", "EliminateIdentity", "QdqBinaryFusion", "QdqConvFusion", "QdqDropFusion", "QdqGemmFusion",
-            "QdqMatMulFusion", "QdqUnaryFusion", "ReluQuantFusion"], names);
+        Assert.Equal(["ConstantFolding", "DeadCodeElimination", "EliminateCast", "EliminateDropout", "EliminateIdentity", "EliminateReshape",
+            "EliminateTranspose", "FuseBatchNormIntoConv", "FuseMatMulAddIntoGemm", "FuseMulAddIntoConv", "FuseTransposeIntoGemm",
+            "QdqBinaryFusion", "QdqConvFusion", "QdqDropFusion", "QdqGemmFusion", "QdqMatMulFusion", "QdqUnaryFusion", "ReluQuantFusion",
+            "ShapeFolding"], names);
         Assert.Empty(OptimizationRules.For(OptimizationLevel.None));
+        var extended = OptimizationRules.For(OptimizationLevel.Extended).Select(r => r.Name).ToArray();
+        Assert.Equal(names, extended.Take(names.Length));
+        Assert.Equal(["FuseConvActivation", "FuseGelu", "FuseGemmActivation", "FuseLayerNormalization"], extended.Skip(names.Length));
+        Assert.Equal(extended, OptimizationRules.For(OptimizationLevel.All).Select(r => r.Name));
+        Assert.Equal(OptimizationLevel.All, new SessionOptions().OptimizationLevel);
     }
 
     [Fact]
