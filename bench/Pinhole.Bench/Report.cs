@@ -58,7 +58,8 @@ internal static class Markdown
     {
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(ci, $"Measured {r.Date} at commit {r.Commit} on {r.Machine}; ONNX Runtime {r.OrtVersion ?? "?"} (ORT_ENABLE_ALL, sequential, 1 inter-op thread).");
+        string level = r.Rows.Select(x => x.Pinhole?.OptimizationLevel).FirstOrDefault(x => x is not null) ?? "?";
+        sb.AppendLine(ci, $"Measured {r.Date} at commit {r.Commit} on {r.Machine}; Pinhole optimization level {level}; ONNX Runtime {r.OrtVersion ?? "?"} (ORT_ENABLE_ALL, sequential, 1 inter-op thread).");
         sb.AppendLine(ci, $"{r.Runs} timed runs after {r.Warmup} warm-up runs per measurement (fewer where a measurement hit the time limit), each runtime in its own process; the whole run took {r.Seconds / 60:F1} min.");
         sb.AppendLine(ci, $"Command: `{r.Command}`");
         sb.AppendLine();

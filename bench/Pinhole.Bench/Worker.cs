@@ -21,10 +21,11 @@ internal static class Worker
         string model = a.Required("--model");
         int threads = a.Int("--threads", 1), runs = a.Int("--runs", 20), warmup = a.Int("--warmup", 3);
         double maxSeconds = a.Double("--max-seconds", 0);
+        string? level = a.Get("--level");
         string inputs = a.Required("--inputs"), outputs = a.Required("--outputs"), resultFile = a.Required("--result");
         var result = runtime switch
         {
-            "pinhole" => RunPinhole(model, threads, runs, warmup, maxSeconds, inputs, outputs),
+            "pinhole" => RunPinhole(model, threads, runs, warmup, maxSeconds, inputs, outputs, level),
             "ort" => RunOrt(model, threads, runs, warmup, maxSeconds, inputs, outputs),
             _ => throw new ArgumentException($"unknown runtime '{runtime}'"),
         };
@@ -33,8 +34,10 @@ internal static class Worker
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static BenchmarkResult RunPinhole(string model, int threads, int runs, int warmup, double maxSeconds, string inputs, string outputs) =>
-        ModelBenchmark.Run(model, new BenchmarkOptions
+    private static BenchmarkResult RunPinhole(string model, int threads, int runs, int warmup, double maxSeconds, string inputs, string outputs,
+        string? level)
+    {
+        var options = new BenchmarkOptions
         {
             Threads = threads,
             Runs = runs,
@@ -42,7 +45,12 @@ internal static class Worker
             MaxTime = maxSeconds > 0 ? TimeSpan.FromSeconds(maxSeconds) : null,
             InputDirectory = inputs,
             OutputDirectory = outputs,
-        });
+        };
+        if (level is not null)
+            options.OptimizationLevel = Enum.GetValues<Runtime.OptimizationLevel>()
+                .First(l => string.Equals(l.ToString(), level, StringComparison.OrdinalIgnoreCase));
+        return ModelBenchmark.Run(model, options);
+    }
 
     /// <summary>ONNX Runtime with all graph optimizations, <paramref name="threads"/> intra-op threads, sequential execution.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -94,6 +102,7 @@ internal static class Worker
                 Threads = threads,
                 Runs = samples.Count,
                 Warmup = warmup,
+                OptimizationLevel = "ort_enable_all",
                 LoadMs = loadMs,
                 LatencyMs = LatencyStats.FromSamples(samples),
                 ThroughputPerS = samples.Count / Math.Max(seconds, 1e-9),

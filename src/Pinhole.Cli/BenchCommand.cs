@@ -20,9 +20,10 @@ internal static class BenchCommand
         var dims = CliApp.DimOption();
         dims.Description = "NAME=VALUE: size of a symbolic input dimension for random inputs (repeatable; others are 1)";
         var seed = new Option<int>("--seed") { Description = "Seed of the random inputs", DefaultValueFactory = _ => 42 };
+        var level = new Option<string>("--level") { Description = "Graph rewrites of the session (as for optimize; default: the session's default)" };
         var command = new Command("bench", "Measure load time, latency (min/p50/p90/p99), throughput and memory of a model")
         {
-            model, threads, runs, warmup, json, profile, inputDir, dims, seed,
+            model, threads, runs, warmup, json, profile, inputDir, dims, seed, level,
         };
         command.SetAction(r =>
         {
@@ -36,6 +37,7 @@ internal static class BenchCommand
                 Seed = r.GetValue(seed),
             };
             foreach (var (k, v) in CliApp.ParseDims(r.GetValue(dims))) options.Dims[k] = v;
+            if (r.GetValue(level) is string name) options.OptimizationLevel = OptimizeCommand.ParseLevel(name);
             return Run(r.GetValue(model)!, options, r.GetValue(json), stdout);
         });
         return command;

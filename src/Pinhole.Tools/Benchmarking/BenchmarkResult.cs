@@ -44,6 +44,9 @@ public sealed record BenchmarkResult
     public required int Runs { get; init; }
     public required int Warmup { get; init; }
 
+    /// <summary>The graph optimization level the session used (lower case), when the runtime has one.</summary>
+    public string? OptimizationLevel { get; init; }
+
     /// <summary>Loading the file and creating the session (parsing, graph rewrites, kernel preparation), in ms.</summary>
     public required double LoadMs { get; init; }
 

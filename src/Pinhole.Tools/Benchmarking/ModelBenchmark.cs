@@ -73,6 +73,7 @@ public static class ModelBenchmark
             Threads = options.Threads,
             Runs = samples.Count,
             Warmup = options.Warmup,
+            OptimizationLevel = options.OptimizationLevel.ToString().ToLowerInvariant(),
             LoadMs = loadMs,
             LatencyMs = LatencyStats.FromSamples(samples),
             ThroughputPerS = samples.Count / Math.Max(totalSeconds, 1e-9),
