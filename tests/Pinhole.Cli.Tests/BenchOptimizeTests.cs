@@ -45,6 +45,17 @@ public sealed class BenchOptimizeTests : IDisposable
         Assert.Equal(1, root.GetProperty("warmup").GetInt32());
         Assert.EndsWith("model.onnx", root.GetProperty("model").GetString(), StringComparison.Ordinal);
         Assert.False(root.TryGetProperty("profile", out _));
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("optimization_level").GetString()));
+    }
+
+    [Fact]
+    public void Bench_level_sets_the_session_optimization_level()
+    {
+        var (code, output, err) = Run("bench", Model, "--json", "--level", "NONE", "--threads", "1", "--runs", "1", "--warmup", "0");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("none", doc.RootElement.GetProperty("optimization_level").GetString());
+        Assert.Equal(2, Run("bench", Model, "--level", "fastest").Code);
     }
 
     [Fact]
