@@ -77,6 +77,8 @@ internal static class Driver
         string outDir = Path.GetFullPath(a.Get("--out") ?? Path.Combine(root, "artifacts", "bench"));
         Directory.CreateDirectory(outDir);
 
+        string commit = Git(root, "rev-parse --short HEAD") + (Git(root, "status --porcelain --untracked-files=no").Length > 0 ? " (modified)" : "");
+        string loadBefore = Machine.LoadAverage();
         var rows = new List<BenchRow>();
         var started = Stopwatch.StartNew();
         foreach (var model in models)
@@ -114,8 +116,9 @@ internal static class Driver
         var report = new BenchReport
         {
             Date = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
-            Commit = Git(root, "rev-parse --short HEAD") + (Git(root, "status --porcelain --untracked-files=no").Length > 0 ? " (modified)" : ""),
+            Commit = commit,
             Machine = Machine.Describe(),
+            LoadAverage = $"{loadBefore} at the start, {Machine.LoadAverage()} at the end",
             Command = "dotnet run -c Release --project bench/Pinhole.Bench -- " + string.Join(' ', args),
             Runs = runs,
             Warmup = warmup,
