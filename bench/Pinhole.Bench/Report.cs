@@ -20,6 +20,7 @@ internal sealed record BenchReport
     public required string Command { get; init; }
     public required int Runs { get; init; }
     public required int Warmup { get; init; }
+    public required bool SettleJit { get; init; }
     public required double Seconds { get; init; }
     public string? OrtVersion { get; init; }
     public required IReadOnlyList<BenchRow> Rows { get; init; }
@@ -77,7 +78,9 @@ internal static class Markdown
         string level = r.Rows.Select(x => x.Pinhole?.OptimizationLevel).FirstOrDefault(x => x is not null) ?? "?";
         sb.AppendLine(ci, $"- Measured {r.Date} at commit {r.Commit} on {r.Machine}; Pinhole optimization level {level}; ONNX Runtime {r.OrtVersion ?? "?"} (ORT_ENABLE_ALL, sequential, 1 inter-op thread).");
         sb.AppendLine(ci, $"- Load average (1 min) {r.LoadAverage}, on {Environment.ProcessorCount} logical processors: above about 1, other processes were competing for the cores and the latencies are inflated and noisy.");
-        sb.AppendLine(ci, $"- {r.Runs} timed runs after {r.Warmup} warm-up runs per measurement (fewer where a measurement hit the time limit), each runtime in its own process; the whole run took {r.Seconds / 60:F1} min.");
+        sb.AppendLine(string.Create(ci, $"- {r.Runs} timed runs per measurement (fewer where one hit the time limit) after at least {r.Warmup} warm-up runs")
+            + (r.SettleJit ? " and until the JIT settled" : "")
+            + string.Create(ci, $", each runtime in its own process; the whole run took {r.Seconds / 60:F1} min."));
         sb.AppendLine(ci, $"- Command: `{r.Command}`");
         sb.AppendLine();
         sb.AppendLine("Latencies in ms; ratio = Pinhole p50 / ORT p50 (below 1: Pinhole is faster). Load = file load + session creation. RSS = peak resident set of the process. Diff = largest absolute difference between the two runtimes' outputs.");

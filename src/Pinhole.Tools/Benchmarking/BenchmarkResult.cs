@@ -42,6 +42,7 @@ public sealed record BenchmarkResult
     public string? RuntimeVersion { get; init; }
     public required int Threads { get; init; }
     public required int Runs { get; init; }
+    /// <summary>Untimed runs made before the timed ones (more than asked when the warm-up waited for the JIT).</summary>
     public required int Warmup { get; init; }
 
     /// <summary>The graph optimization level the session used (lower case), when the runtime has one.</summary>
