@@ -222,10 +222,10 @@ public static class CliApp
         var parts = new List<string>(n + 1);
         for (int i = 0; i < n; i++)
         {
-            parts.Add(t.Buffer switch
+            parts.Add(t.Buffer switch // the array type only; elements are read through the tensor
             {
-                string[] s => "\"" + s[i] + "\"",
-                bool[] b => b[i] ? "true" : "false",
+                string[] s => "\"" + s[t.Offset + i] + "\"",
+                bool[] b => b[t.Offset + i] ? "true" : "false",
                 float[] or double[] or Half[] or BFloat16[] => t.GetDouble(i).ToString("G6", CultureInfo.InvariantCulture),
                 _ => t.GetInt64(i).ToString(CultureInfo.InvariantCulture),
             });
