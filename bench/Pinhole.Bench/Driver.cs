@@ -17,18 +17,20 @@ internal static class Driver
 {
     private const string Usage = """
         usage: Pinhole.Bench [--models a,b] [--threads 1,2] [--runs 20] [--warmup 3] [--max-seconds 30]
-                             [--out DIR] [--markdown FILE] [--seed 42] [--list]
+                             [--out DIR] [--markdown FILE] [--seed 42] [--level NAME] [--fixed-warmup] [--list]
           --models       substrings of model names to run (default: all)
           --threads      thread counts (default 1,2)
-          --runs         timed runs per measurement (default 20); --warmup untimed runs first (default 3)
+          --runs         timed runs per measurement (default 20); --warmup untimed runs first (default 3; more until
+                         the JIT has compiled nothing for 0.5 s, at most 5 s, unless --fixed-warmup)
           --max-seconds  stop a measurement's timed runs after this long, once 5 ran (default 30; 0 = no limit)
+          --level        Pinhole's graph optimization level (default: the session's default)
           --out          folder for inputs, outputs and results.json (default artifacts/bench)
           --markdown     write the report there; a file holding the markers <!-- bench:begin --> and
                          <!-- bench:end --> gets only the part between them replaced
         """;
 
-    private static readonly HashSet<string> Flags = ["--list", "--help"];
-    private static readonly string[] Known = ["--models", "--threads", "--runs", "--warmup", "--max-seconds", "--out", "--markdown", "--seed", "--list", "--help"];
+    private static readonly HashSet<string> Flags = ["--list", "--help", "--fixed-warmup"];
+    private static readonly string[] Known = ["--models", "--level", "--fixed-warmup", "--threads", "--runs", "--warmup", "--max-seconds", "--out", "--markdown", "--seed", "--list", "--help"];
 
     public static int Run(string[] args)
     {
@@ -67,9 +69,18 @@ internal static class Driver
             .Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray();
         int runs = a.Int("--runs", 20), warmup = a.Int("--warmup", 3), seed = a.Int("--seed", 42);
         double maxSeconds = a.Double("--max-seconds", 30);
+        string? level = a.Get("--level");
+        bool fixedWarmup = a.Has("--fixed-warmup");
+        if (level is not null && !Enum.GetNames<Runtime.OptimizationLevel>().Contains(level, StringComparer.OrdinalIgnoreCase))
+        {
+            Console.Error.WriteLine($"error: --level '{level}': expected one of {string.Join(", ", Enum.GetNames<Runtime.OptimizationLevel>())}");
+            return 2;
+        }
         string outDir = Path.GetFullPath(a.Get("--out") ?? Path.Combine(root, "artifacts", "bench"));
         Directory.CreateDirectory(outDir);
 
+        string commit = Git(root, "rev-parse --short HEAD") + (Git(root, "status --porcelain --untracked-files=no").Length > 0 ? " (modified)" : "");
+        string loadBefore = Machine.LoadAverage();
         var rows = new List<BenchRow>();
         var started = Stopwatch.StartNew();
         foreach (var model in models)
@@ -92,8 +103,8 @@ internal static class Driver
                 Console.Error.Write($"{model.Name}, {t} thread{(t == 1 ? "" : "s")}: ");
                 string pinholeOut = Path.Combine(outDir, "outputs", model.Name, $"pinhole-t{t}");
                 string ortOut = Path.Combine(outDir, "outputs", model.Name, $"ort-t{t}");
-                var (pinhole, pinholeError) = RunWorker("pinhole", path, t, runs, warmup, maxSeconds, inputs, pinholeOut, outDir);
-                var (ort, ortError) = RunWorker("ort", path, t, runs, warmup, maxSeconds, inputs, ortOut, outDir);
+                var (pinhole, pinholeError) = RunWorker("pinhole", path, t, runs, warmup, fixedWarmup, maxSeconds, inputs, pinholeOut, outDir, level);
+                var (ort, ortError) = RunWorker("ort", path, t, runs, warmup, fixedWarmup, maxSeconds, inputs, ortOut, outDir, null);
                 double? diff = pinhole is not null && ort is not null ? MaxAbsDiff(pinholeOut, ortOut) : null;
                 var row = new BenchRow(model.Name, t, pinhole, ort, diff, Ratio(pinhole, ort),
                     pinholeError is null && ortError is null ? null : string.Join("; ", new[] { pinholeError, ortError }.Where(x => x is not null)));
@@ -107,11 +118,13 @@ internal static class Driver
         var report = new BenchReport
         {
             Date = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
-            Commit = Git(root, "rev-parse --short HEAD") + (Git(root, "status --porcelain --untracked-files=no").Length > 0 ? " (modified)" : ""),
+            Commit = commit,
             Machine = Machine.Describe(),
+            LoadAverage = $"{loadBefore} at the start, {Machine.LoadAverage()} at the end",
             Command = "dotnet run -c Release --project bench/Pinhole.Bench -- " + string.Join(' ', args),
             Runs = runs,
             Warmup = warmup,
+            SettleJit = !fixedWarmup,
             Seconds = started.Elapsed.TotalSeconds,
             OrtVersion = rows.Select(r => r.Ort?.RuntimeVersion).FirstOrDefault(v => v is not null),
             Rows = rows,
@@ -145,7 +158,7 @@ internal static class Driver
     }
 
     private static (BenchmarkResult? Result, string? Error) RunWorker(string runtime, string model, int threads, int runs, int warmup,
-        double maxSeconds, string inputs, string outputs, string outDir)
+        bool fixedWarmup, double maxSeconds, string inputs, string outputs, string outDir, string? level)
     {
         if (Directory.Exists(outputs)) Directory.Delete(outputs, recursive: true);
         string resultFile = Path.Combine(outDir, $"worker-{runtime}.json");
@@ -166,6 +179,12 @@ internal static class Driver
             "--max-seconds", maxSeconds.ToString(CultureInfo.InvariantCulture), "--inputs", inputs, "--outputs", outputs, "--result", resultFile,
         })
             start.ArgumentList.Add(arg);
+        if (fixedWarmup) start.ArgumentList.Add("--fixed-warmup");
+        if (level is not null)
+        {
+            start.ArgumentList.Add("--level");
+            start.ArgumentList.Add(level);
+        }
         using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start a worker process");
         var stdout = process.StandardOutput.ReadToEndAsync();
         string stderr = process.StandardError.ReadToEnd();

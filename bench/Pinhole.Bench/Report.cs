@@ -14,9 +14,13 @@ internal sealed record BenchReport
     public required string Date { get; init; }
     public required string Commit { get; init; }
     public required string Machine { get; init; }
+
+    /// <summary>The 1-minute load average at the start and end of the run (other processes competing for the cores).</summary>
+    public required string LoadAverage { get; init; }
     public required string Command { get; init; }
     public required int Runs { get; init; }
     public required int Warmup { get; init; }
+    public required bool SettleJit { get; init; }
     public required double Seconds { get; init; }
     public string? OrtVersion { get; init; }
     public required IReadOnlyList<BenchRow> Rows { get; init; }
@@ -32,6 +36,19 @@ internal sealed partial class BenchJsonContext : JsonSerializerContext;
 
 internal static class Machine
 {
+    /// <summary>The 1-minute load average from /proc/loadavg, or "?".</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
     /// <summary>CPU model name and logical processor count, e.g. "AMD EPYC, 2 logical processors".</summary>
     public static string Describe()
     {
@@ -58,9 +75,13 @@ internal static class Markdown
     {
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(ci, $"Measured {r.Date} at commit {r.Commit} on {r.Machine}; ONNX Runtime {r.OrtVersion ?? "?"} (ORT_ENABLE_ALL, sequential, 1 inter-op thread).");
-        sb.AppendLine(ci, $"{r.Runs} timed runs after {r.Warmup} warm-up runs per measurement (fewer where a measurement hit the time limit), each runtime in its own process; the whole run took {r.Seconds / 60:F1} min.");
-        sb.AppendLine(ci, $"Command: `{r.Command}`");
+        string level = r.Rows.Select(x => x.Pinhole?.OptimizationLevel).FirstOrDefault(x => x is not null) ?? "?";
+        sb.AppendLine(ci, $"- Measured {r.Date} at commit {r.Commit} on {r.Machine}; Pinhole optimization level {level}; ONNX Runtime {r.OrtVersion ?? "?"} (ORT_ENABLE_ALL, sequential, 1 inter-op thread).");
+        sb.AppendLine(ci, $"- Load average (1 min) {r.LoadAverage}, on {Environment.ProcessorCount} logical processors: above about 1, other processes were competing for the cores and the latencies are inflated and noisy.");
+        sb.AppendLine(string.Create(ci, $"- {r.Runs} timed runs per measurement (fewer where one hit the time limit) after at least {r.Warmup} warm-up runs")
+            + (r.SettleJit ? " and until the JIT settled" : "")
+            + string.Create(ci, $", each runtime in its own process; the whole run took {r.Seconds / 60:F1} min."));
+        sb.AppendLine(ci, $"- Command: `{r.Command}`");
         sb.AppendLine();
         sb.AppendLine("Latencies in ms; ratio = Pinhole p50 / ORT p50 (below 1: Pinhole is faster). Load = file load + session creation. RSS = peak resident set of the process. Diff = largest absolute difference between the two runtimes' outputs.");
         sb.AppendLine();

@@ -16,16 +16,18 @@ internal static class Worker
 {
     public static int Run(string[] args)
     {
-        var a = new Arguments(args[1..], new HashSet<string>());
+        var a = new Arguments(args[1..], new HashSet<string> { "--fixed-warmup" });
         string runtime = args[0];
         string model = a.Required("--model");
         int threads = a.Int("--threads", 1), runs = a.Int("--runs", 20), warmup = a.Int("--warmup", 3);
         double maxSeconds = a.Double("--max-seconds", 0);
+        string? level = a.Get("--level");
+        bool settle = !a.Has("--fixed-warmup");
         string inputs = a.Required("--inputs"), outputs = a.Required("--outputs"), resultFile = a.Required("--result");
         var result = runtime switch
         {
-            "pinhole" => RunPinhole(model, threads, runs, warmup, maxSeconds, inputs, outputs),
-            "ort" => RunOrt(model, threads, runs, warmup, maxSeconds, inputs, outputs),
+            "pinhole" => RunPinhole(model, threads, runs, warmup, settle, maxSeconds, inputs, outputs, level),
+            "ort" => RunOrt(model, threads, runs, warmup, settle, maxSeconds, inputs, outputs),
             _ => throw new ArgumentException($"unknown runtime '{runtime}'"),
         };
         File.WriteAllText(resultFile, JsonSerializer.Serialize(result, BenchmarkJsonContext.Default.BenchmarkResult));
@@ -33,20 +35,28 @@ internal static class Worker
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static BenchmarkResult RunPinhole(string model, int threads, int runs, int warmup, double maxSeconds, string inputs, string outputs) =>
-        ModelBenchmark.Run(model, new BenchmarkOptions
+    private static BenchmarkResult RunPinhole(string model, int threads, int runs, int warmup, bool settle, double maxSeconds, string inputs, string outputs,
+        string? level)
+    {
+        var options = new BenchmarkOptions
         {
             Threads = threads,
             Runs = runs,
             Warmup = warmup,
+            SettleJit = settle,
             MaxTime = maxSeconds > 0 ? TimeSpan.FromSeconds(maxSeconds) : null,
             InputDirectory = inputs,
             OutputDirectory = outputs,
-        });
+        };
+        if (level is not null)
+            options.OptimizationLevel = Enum.GetValues<Runtime.OptimizationLevel>()
+                .First(l => string.Equals(l.ToString(), level, StringComparison.OrdinalIgnoreCase));
+        return ModelBenchmark.Run(model, options);
+    }
 
     /// <summary>ONNX Runtime with all graph optimizations, <paramref name="threads"/> intra-op threads, sequential execution.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static BenchmarkResult RunOrt(string model, int threads, int runs, int warmup, double maxSeconds, string inputs, string outputs)
+    private static BenchmarkResult RunOrt(string model, int threads, int runs, int warmup, bool settle, double maxSeconds, string inputs, string outputs)
     {
         var clock = Stopwatch.StartNew();
         using var options = new Ort.SessionOptions
@@ -68,8 +78,14 @@ internal static class Worker
         using var runOptions = new Ort.RunOptions();
         try
         {
-            for (int i = 0; i < warmup; i++)
+            void RunOnce()
+            {
                 using (session.Run(runOptions, inputNames, values, outputNames)) { }
+            }
+            if (settle && warmup > 0)
+                warmup = JitWarmup.Run(RunOnce, warmup, TimeSpan.FromMilliseconds(500), new BenchmarkOptions().MaxWarmupTime);
+            else
+                for (int i = 0; i < warmup; i++) RunOnce();
 
             var samples = new List<double>(runs);
             var total = Stopwatch.StartNew();
@@ -94,6 +110,7 @@ internal static class Worker
                 Threads = threads,
                 Runs = samples.Count,
                 Warmup = warmup,
+                OptimizationLevel = "ort_enable_all",
                 LoadMs = loadMs,
                 LatencyMs = LatencyStats.FromSamples(samples),
                 ThroughputPerS = samples.Count / Math.Max(seconds, 1e-9),

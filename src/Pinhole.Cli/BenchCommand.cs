@@ -13,16 +13,18 @@ internal static class BenchCommand
         var model = new Argument<FileInfo>("MODEL") { Description = "The .onnx model file" };
         var threads = new Option<int>("--threads", "-t") { Description = "Intra-op threads (default: one per logical processor)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var runs = new Option<int>("--runs", "-n") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed runs before the timed ones", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs before the timed ones: at least this many, then more until the JIT has compiled nothing for 0.5 s (at most 5 s); 0 for none", DefaultValueFactory = _ => 3 };
+        var fixedWarmup = new Option<bool>("--fixed-warmup") { Description = "Exactly --warmup untimed runs, without waiting for the JIT" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var profile = new Option<bool>("--profile") { Description = "Add per-node and per-op times over the timed runs" };
         var inputDir = new Option<DirectoryInfo>("--input-dir") { Description = "Folder with input_0.pb, input_1.pb... (default: seeded random inputs)" };
         var dims = CliApp.DimOption();
         dims.Description = "NAME=VALUE: size of a symbolic input dimension for random inputs (repeatable; others are 1)";
         var seed = new Option<int>("--seed") { Description = "Seed of the random inputs", DefaultValueFactory = _ => 42 };
+        var level = new Option<string>("--level") { Description = "Graph rewrites of the session (as for optimize; default: the session's default)" };
         var command = new Command("bench", "Measure load time, latency (min/p50/p90/p99), throughput and memory of a model")
         {
-            model, threads, runs, warmup, json, profile, inputDir, dims, seed,
+            model, threads, runs, warmup, fixedWarmup, json, profile, inputDir, dims, seed, level,
         };
         command.SetAction(r =>
         {
@@ -31,11 +33,13 @@ internal static class BenchCommand
                 Threads = Positive(r.GetValue(threads), "--threads"),
                 Runs = Positive(r.GetValue(runs), "--runs"),
                 Warmup = r.GetValue(warmup) >= 0 ? r.GetValue(warmup) : throw new UsageException("--warmup must not be negative"),
+                SettleJit = !r.GetValue(fixedWarmup),
                 Profile = r.GetValue(profile),
                 InputDirectory = r.GetValue(inputDir)?.FullName,
                 Seed = r.GetValue(seed),
             };
             foreach (var (k, v) in CliApp.ParseDims(r.GetValue(dims))) options.Dims[k] = v;
+            if (r.GetValue(level) is string name) options.OptimizationLevel = OptimizeCommand.ParseLevel(name);
             return Run(r.GetValue(model)!, options, r.GetValue(json), stdout);
         });
         return command;
@@ -63,7 +67,7 @@ internal static class BenchCommand
         var l = r.LatencyMs;
         w.WriteLine($"model       {title}");
         foreach (var input in r.Inputs) w.WriteLine($"input       {input}");
-        w.WriteLine(string.Create(ci, $"threads     {r.Threads}, runs {r.Runs} (+{r.Warmup} warmup)"));
+        w.WriteLine(string.Create(ci, $"threads     {r.Threads}, runs {r.Runs} (after {r.Warmup} warm-up runs)"));
         w.WriteLine(string.Create(ci, $"load        {r.LoadMs:F1} ms (load + session creation)"));
         w.WriteLine(string.Create(ci, $"latency     min {l.Min:F3}  p50 {l.P50:F3}  p90 {l.P90:F3}  p99 {l.P99:F3} ms (mean {l.Mean:F3}, max {l.Max:F3})"));
         w.WriteLine(string.Create(ci, $"throughput  {r.ThroughputPerS:F2} runs/s"));

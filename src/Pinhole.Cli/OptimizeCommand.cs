@@ -16,7 +16,7 @@ internal static class OptimizeCommand
         var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write the rewritten model (never the input file)", Required = true };
         var level = new Option<string>("--level")
         {
-            Description = $"Graph rewrites to apply: {string.Join(", ", LevelNames())} (default basic)",
+            Description = $"Graph rewrites to apply: {string.Join(", ", LevelNames())}",
             DefaultValueFactory = _ => "basic",
         };
         var strip = new Option<bool>("--strip-quantization")

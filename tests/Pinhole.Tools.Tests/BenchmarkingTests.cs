@@ -37,6 +37,18 @@ public sealed class BenchmarkingTests : IDisposable
         });
 
     [Fact]
+    public void Jit_warmup_makes_at_least_the_minimum_runs()
+    {
+        int calls = 0;
+        Assert.Equal(3, JitWarmup.Run(() => calls++, 3, TimeSpan.FromSeconds(1), TimeSpan.Zero));
+        Assert.Equal(3, calls);
+        calls = 0;
+        int runs = JitWarmup.Run(() => calls++, 5, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        Assert.Equal(calls, runs);
+        Assert.True(runs >= 5);
+    }
+
+    [Fact]
     public void Random_inputs_are_seeded_and_in_range()
     {
         var model = new Model();
@@ -64,10 +76,11 @@ public sealed class BenchmarkingTests : IDisposable
     public void Benchmarks_the_sample_model_with_a_profile()
     {
         string path = Repository.Sample("tiny-cnn", "model.onnx");
-        var options = new BenchmarkOptions { Threads = 1, Runs = 4, Warmup = 1, Profile = true, OutputDirectory = Path.Combine(_temp, "out") };
+        var options = new BenchmarkOptions { Threads = 1, Runs = 4, Warmup = 1, SettleJit = false, Profile = true, OutputDirectory = Path.Combine(_temp, "out") };
         var r = ModelBenchmark.Run(path, options);
 
         Assert.Equal(4, r.Runs);
+        Assert.Equal(1, r.Warmup);
         Assert.Equal(1, r.Threads);
         Assert.Equal("pinhole", r.Runtime);
         Assert.True(r.LoadMs > 0);

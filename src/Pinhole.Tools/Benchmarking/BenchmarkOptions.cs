@@ -11,8 +11,17 @@ public sealed class BenchmarkOptions
     /// <summary>Timed runs.</summary>
     public int Runs { get; set; } = 20;
 
-    /// <summary>Untimed runs before the timed ones.</summary>
+    /// <summary>Untimed runs before the timed ones (at least this many; see <see cref="SettleJit"/>). 0: none at all.</summary>
     public int Warmup { get; set; } = 3;
+
+    /// <summary>
+    /// After <see cref="Warmup"/> runs, keep warming up until the JIT has compiled nothing for half a second (at most
+    /// <see cref="MaxWarmupTime"/>), so the timed runs see optimized code (<see cref="JitWarmup"/>).
+    /// </summary>
+    public bool SettleJit { get; set; } = true;
+
+    /// <summary>Longest warm-up when <see cref="SettleJit"/> is on.</summary>
+    public TimeSpan MaxWarmupTime { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Stop the timed runs early once they have taken this long (at least <see cref="MinRuns"/> runs); null: no limit.</summary>
     public TimeSpan? MaxTime { get; set; }

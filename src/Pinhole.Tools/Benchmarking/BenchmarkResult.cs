@@ -42,7 +42,11 @@ public sealed record BenchmarkResult
     public string? RuntimeVersion { get; init; }
     public required int Threads { get; init; }
     public required int Runs { get; init; }
+    /// <summary>Untimed runs made before the timed ones (more than asked when the warm-up waited for the JIT).</summary>
     public required int Warmup { get; init; }
+
+    /// <summary>The graph optimization level the session used (lower case), when the runtime has one.</summary>
+    public string? OptimizationLevel { get; init; }
 
     /// <summary>Loading the file and creating the session (parsing, graph rewrites, kernel preparation), in ms.</summary>
     public required double LoadMs { get; init; }

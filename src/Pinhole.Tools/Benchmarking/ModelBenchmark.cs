@@ -38,7 +38,11 @@ public static class ModelBenchmark
             : ReadInputs(session, options.InputDirectory);
         var feed = inputs.ToDictionary(i => i.Name, i => i.Value, StringComparer.Ordinal);
 
-        for (int i = 0; i < options.Warmup; i++) session.Run(feed);
+        int warmup = options.Warmup;
+        if (options.SettleJit && options.Warmup > 0)
+            warmup = JitWarmup.Run(() => session.Run(feed), options.Warmup, TimeSpan.FromMilliseconds(500), options.MaxWarmupTime);
+        else
+            for (int i = 0; i < options.Warmup; i++) session.Run(feed);
 
         if (profiler is not null) profiler.Recording = true;
         var samples = new List<double>(options.Runs);
@@ -72,7 +76,8 @@ public static class ModelBenchmark
             RuntimeVersion = typeof(InferenceSession).Assembly.GetName().Version?.ToString(),
             Threads = options.Threads,
             Runs = samples.Count,
-            Warmup = options.Warmup,
+            Warmup = warmup,
+            OptimizationLevel = options.OptimizationLevel.ToString().ToLowerInvariant(),
             LoadMs = loadMs,
             LatencyMs = LatencyStats.FromSamples(samples),
             ThroughputPerS = samples.Count / Math.Max(totalSeconds, 1e-9),

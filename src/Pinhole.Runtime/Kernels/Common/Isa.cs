@@ -19,14 +19,14 @@ public enum GemmIsa
 /// </summary>
 public static class Isa
 {
-    /// <summary>The path kernels use by default.</summary>
-    public static GemmIsa Default { get; } = Choose(Environment.GetEnvironmentVariable("PINHOLE_ISA"));
-
     /// <summary>The widest path this machine runs with hardware FMA-class acceleration.</summary>
     public static GemmIsa Widest { get; } =
         Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmIsa.Vector512
         : Vector256.IsHardwareAccelerated ? GemmIsa.Vector256
         : Vector128.IsHardwareAccelerated ? GemmIsa.Vector128 : GemmIsa.Scalar;
+
+    /// <summary>The path kernels use by default (declared after <see cref="Widest"/>: static initializers run in text order).</summary>
+    public static GemmIsa Default { get; } = Choose(Environment.GetEnvironmentVariable("PINHOLE_ISA"));
 
     /// <summary>Tests only: the path kernels prepared on this thread use instead of <see cref="Default"/>.</summary>
     [ThreadStatic] internal static GemmIsa? Override;
