@@ -11,5 +11,5 @@ public static class Program
 {
     public static void Main(string[] args) =>
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly)
-            .Run(args, DefaultConfig.Instance.AddColumn(new GflopsColumn()));
+            .Run(args, DefaultConfig.Instance.AddColumn(new GflopsColumn()).WithBuildTimeout(TimeSpan.FromMinutes(10)));
 }

@@ -89,11 +89,13 @@ internal static unsafe class ConvDepthwise
                 }
                 else
                 {
-                    for (int ix = 0; ix < s.Iw; ix++)
+                    // Phase q holds padded columns q, q + sw, ...: input column i * sw + q - Pl.
+                    for (int q = 0; q < sw; q++)
                     {
-                        int c = ix + s.Pl;
-                        int q = c % sw, i = c / sw;
-                        if (i < phase) dst[(q * phase) + i] = src[ix];
+                        float* d = dst + (q * phase);
+                        int ix = q - s.Pl;
+                        for (int i = 0; i < phase; i++, ix += sw)
+                            if ((uint)ix < (uint)s.Iw) d[i] = src[ix];
                     }
                 }
             }

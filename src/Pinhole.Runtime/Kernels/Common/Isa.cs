@@ -19,9 +19,6 @@ public enum GemmIsa
 /// </summary>
 public static class Isa
 {
-    /// <summary>The path kernels use by default.</summary>
-    public static GemmIsa Default { get; } = Choose(Environment.GetEnvironmentVariable("PINHOLE_ISA"));
-
     /// <summary>The widest path this machine runs with hardware FMA-class acceleration.</summary>
     public static GemmIsa Widest { get; } =
         Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmIsa.Vector512
@@ -33,6 +30,9 @@ public static class Isa
 
     /// <summary>The path a kernel being prepared on this thread should use.</summary>
     public static GemmIsa ForKernel => Override ?? Default;
+
+    /// <summary>The path kernels use by default (initialized after <see cref="Widest"/>, which it reads).</summary>
+    public static GemmIsa Default { get; } = Choose(Environment.GetEnvironmentVariable("PINHOLE_ISA"));
 
     /// <summary>Whether <paramref name="isa"/> can run on this machine.</summary>
     public static bool IsSupported(GemmIsa isa) => isa <= Widest;
