@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using Pinhole.IR;
 using Pinhole.Runtime;
@@ -7,14 +8,14 @@ namespace Pinhole.MicroBenchmarks;
 /// <summary>ResNet-50 convolutions at batch 1, 224x224 input (conv1 and the 1x1/3x3/1x1 of each stage), constant weights.</summary>
 public class ConvBenchmarks : IFlopCount
 {
-    /// <summary>Name: channels in, channels out, kernel, stride, input size.</summary>
+    /// <summary>Cin-Cout, kernel size, stride (default 1), @ input size; pads k / 2.</summary>
     public static IEnumerable<string> Shapes =>
     [
-        "conv1 3-64 k7 s2 224",
-        "s2-1x1r 256-64 k1 s1 56", "s2-3x3 64-64 k3 s1 56", "s2-1x1e 64-256 k1 s1 56",
-        "s3-1x1r 512-128 k1 s1 28", "s3-3x3 128-128 k3 s1 28", "s3-1x1e 128-512 k1 s1 28",
-        "s4-1x1r 1024-256 k1 s1 14", "s4-3x3 256-256 k3 s1 14", "s4-1x1e 256-1024 k1 s1 14",
-        "s5-1x1r 2048-512 k1 s1 7", "s5-3x3 512-512 k3 s1 7", "s5-1x1e 512-2048 k1 s1 7",
+        "3-64k7s2@224",
+        "256-64k1@56", "64-64k3@56", "64-256k1@56",
+        "512-128k1@28", "128-128k3@28", "128-512k1@28",
+        "1024-256k1@14", "256-256k3@14", "256-1024k1@14",
+        "2048-512k1@7", "512-512k3@7", "512-2048k1@7",
     ];
 
     [ParamsSource(nameof(Shapes))]
@@ -26,24 +27,32 @@ public class ConvBenchmarks : IFlopCount
     private InferenceSession? _session;
     private Tensor[] _inputs = [];
 
-    private (int Cin, int Cout, int K, int S, int H) Parse()
+    internal static (int Cin, int Cout, int K, int S, int H) Parse(string shape)
     {
-        var p = Shape.Split(' ');
-        var ch = p[1].Split('-');
-        return (int.Parse(ch[0]), int.Parse(ch[1]), int.Parse(p[2][1..]), int.Parse(p[3][1..]), int.Parse(p[4]));
+        var at = shape.Split('@');
+        var ks = at[0].Split('k');
+        var ch = ks[0].Split('-');
+        var kparts = ks[1].Split('s');
+        return (int.Parse(ch[0], CultureInfo.InvariantCulture), int.Parse(ch[1], CultureInfo.InvariantCulture),
+            int.Parse(kparts[0], CultureInfo.InvariantCulture), kparts.Length > 1 ? int.Parse(kparts[1], CultureInfo.InvariantCulture) : 1,
+            int.Parse(at[1], CultureInfo.InvariantCulture));
     }
 
-    public double Flops(string method)
+    internal static double FlopsOf(string shape)
     {
-        var (cin, cout, k, s, h) = Parse();
+        var (cin, cout, k, s, h) = Parse(shape);
         int o = ((h + (2 * (k / 2)) - k) / s) + 1;
         return 2.0 * cin * cout * k * k * o * o;
     }
 
+    public double Flops(string method) => FlopsOf(Shape);
+
     [GlobalSetup]
-    public void Setup()
+    public void Setup() => (_session, _inputs) = Create(Shape, Threads);
+
+    internal static (InferenceSession Session, Tensor[] Inputs) Create(string shape, int threads)
     {
-        var (cin, cout, k, s, h) = Parse();
+        var (cin, cout, k, s, h) = Parse(shape);
         var rng = new Random(3);
         var w = new float[cout * cin * k * k];
         for (int i = 0; i < w.Length; i++) w[i] = (float)(rng.NextDouble() - 0.5);
@@ -58,8 +67,7 @@ public class ConvBenchmarks : IFlopCount
         model.Graph.Inputs.Add(new ValueInfo("x"));
         model.Graph.Outputs.Add(new ValueInfo("y"));
         model.Graph.Initializers["w"] = Tensor.FromArray(w, [cout, cin, k, k]);
-        _session = new InferenceSession(model, new SessionOptions { IntraOpThreads = Threads });
-        _inputs = [Tensor.FromArray(x, [1, cin, h, h])];
+        return (new InferenceSession(model, new SessionOptions { IntraOpThreads = threads }), [Tensor.FromArray(x, [1, cin, h, h])]);
     }
 
     [GlobalCleanup]

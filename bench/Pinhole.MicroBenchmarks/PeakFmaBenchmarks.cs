@@ -20,7 +20,7 @@ public class PeakFmaBenchmarks : IFlopCount
     public float Fma512() => Avx512F.IsSupported ? Fma512Loop(Iterations).ToScalar() : 0f;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<float> Fma256Loop(long iterations)
+    internal static Vector256<float> Fma256Loop(long iterations)
     {
         var x = Vector256.Create(0.999f);
         var y = Vector256.Create(0.001f);
@@ -37,7 +37,7 @@ public class PeakFmaBenchmarks : IFlopCount
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector512<float> Fma512Loop(long iterations)
+    internal static Vector512<float> Fma512Loop(long iterations)
     {
         var x = Vector512.Create(0.999f);
         var y = Vector512.Create(0.001f);
