@@ -149,8 +149,17 @@ internal sealed class Conv : OpKernel
         output.CopyTo(outShape, 2);
         var g = new Geometry
         {
-            XShape = (int[])xt.Shape.Clone(), OutShape = outShape, Input = input, Kernel = kernel, Output = output,
-            Strides = strides, Dilations = dilations, Pads = pads, InCount = 1, OutCount = 1, KCount = 1,
+            XShape = (int[])xt.Shape.Clone(),
+            OutShape = outShape,
+            Input = input,
+            Kernel = kernel,
+            Output = output,
+            Strides = strides,
+            Dilations = dilations,
+            Pads = pads,
+            InCount = 1,
+            OutCount = 1,
+            KCount = 1,
         };
         for (int d = 0; d < r; d++) { g.InCount *= input[d]; g.OutCount *= output[d]; g.KCount *= kernel[d]; }
         bool pointwise = g.KCount == 1;
