@@ -57,6 +57,8 @@ public static class CliApp
         run.SetAction(r => RunModel(r.GetValue(runModel)!, r.GetValue(inputDir), r.GetValue(inputs) ?? [], r.GetValue(outputDir),
             r.GetValue(count), stdout));
         root.Subcommands.Add(run);
+        root.Subcommands.Add(OptimizeCommand.Create(stdout));
+        root.Subcommands.Add(BenchCommand.Create(stdout));
 
         ParseResult parsed;
         try
@@ -103,13 +105,13 @@ public static class CliApp
     private static string OneLine(string message) =>
         string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
-    private static Option<string[]> DimOption() => new("--dim")
+    internal static Option<string[]> DimOption() => new("--dim")
     {
         Description = "NAME=VALUE: value of a symbolic input dimension when shapes are inferred (repeatable; others are 1)",
         HelpName = "NAME=VALUE",
     };
 
-    private static Dictionary<string, int> ParseDims(string[]? dims)
+    internal static Dictionary<string, int> ParseDims(string[]? dims)
     {
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var d in dims ?? [])
@@ -220,10 +222,10 @@ public static class CliApp
         var parts = new List<string>(n + 1);
         for (int i = 0; i < n; i++)
         {
-            parts.Add(t.Buffer switch
+            parts.Add(t.Buffer switch // the array type only; elements are read through the tensor
             {
-                string[] s => "\"" + s[i] + "\"",
-                bool[] b => b[i] ? "true" : "false",
+                string[] s => "\"" + s[t.Offset + i] + "\"",
+                bool[] b => b[t.Offset + i] ? "true" : "false",
                 float[] or double[] or Half[] or BFloat16[] => t.GetDouble(i).ToString("G6", CultureInfo.InvariantCulture),
                 _ => t.GetInt64(i).ToString(CultureInfo.InvariantCulture),
             });

@@ -1,9 +1,11 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Pinhole;
 
 /// <summary>
-/// A dense tensor: element type, shape, and row-major storage in a typed array.
+/// A dense tensor: element type, shape, and row-major storage in a typed array, starting at <see cref="Offset"/>
+/// (a tensor may be a view into a larger array, such as a session's activation arena).
 /// Kernels read and write it through <see cref="Span{T}"/>; the storage behind it is an implementation detail.
 /// </summary>
 public sealed class Tensor
@@ -21,19 +23,27 @@ public sealed class Tensor
     /// <summary>Element count (1 for a scalar, 0 if any dimension is 0).</summary>
     public int Length { get; }
 
-    /// <summary>The backing array: float[], long[], string[], bool[], Half[], BFloat16[] and so on.</summary>
+    /// <summary>
+    /// The backing array: float[], long[], string[], bool[], Half[], BFloat16[] and so on. The elements are
+    /// <c>Buffer[Offset .. Offset + Length]</c>, and the array may hold other tensors' data too: prefer
+    /// <see cref="Span{T}"/>, <see cref="ReadOnlySpan{T}"/> or <see cref="Bytes"/>.
+    /// </summary>
     public Array Buffer { get; }
+
+    /// <summary>Index of the first element in <see cref="Buffer"/> (0 unless this tensor is a view).</summary>
+    public int Offset { get; }
 
     public int Rank => Shape.Length;
 
     /// <summary>The exact array type of <see cref="Buffer"/>; dispatch on this rather than on array patterns.</summary>
     public ElementStorage Storage => DataTypes.StorageOf(Type);
 
-    private Tensor(DataType type, int[] shape, Array buffer, int length)
+    private Tensor(DataType type, int[] shape, Array buffer, int offset, int length)
     {
         Type = type;
         Shape = shape;
         Buffer = buffer;
+        Offset = offset;
         Length = length;
     }
 
@@ -41,7 +51,7 @@ public sealed class Tensor
     public static Tensor Zeros(DataType type, ReadOnlySpan<int> shape)
     {
         int length = ElementCount(shape);
-        return new Tensor(type, shape.ToArray(), AllocateStorage(type, length), length);
+        return new Tensor(type, shape.ToArray(), AllocateStorage(type, length), 0, length);
     }
 
     /// <summary>A zero-filled tensor whose element type is given by <typeparamref name="T"/>.</summary>
@@ -59,7 +69,30 @@ public sealed class Tensor
             throw new ArgumentException($"data has {data.Length} elements but shape [{string.Join(",", shape.ToArray())}] needs {length}");
         if (data.GetType().GetElementType() != DataTypes.ClrType(type))
             throw new ArgumentException($"a {DataTypes.OnnxName(type)} tensor is stored in {DataTypes.ClrType(type).Name}[], not {data.GetType().Name}");
-        return new Tensor(type, shape.ToArray(), data, length);
+        return new Tensor(type, shape.ToArray(), data, 0, length);
+    }
+
+    /// <summary>
+    /// A view of <paramref name="storage"/>[<paramref name="offset"/> ..] as a tensor of <paramref name="type"/> and
+    /// <paramref name="shape"/>, without copying: writes through either are visible in both.
+    /// </summary>
+    public static Tensor View(DataType type, Array storage, int offset, ReadOnlySpan<int> shape)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        int length = ElementCount(shape);
+        if (offset < 0 || (long)offset + length > storage.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"elements [{offset}, {(long)offset + length}) are outside an array of {storage.Length}");
+        if (storage.GetType().GetElementType() != DataTypes.ClrType(type))
+            throw new ArgumentException($"a {DataTypes.OnnxName(type)} tensor is stored in {DataTypes.ClrType(type).Name}[], not {storage.GetType().Name}");
+        return new Tensor(type, shape.ToArray(), storage, offset, length);
+    }
+
+    /// <summary>Whether this tensor's elements and <paramref name="other"/>'s share any memory.</summary>
+    public bool Overlaps(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return ReferenceEquals(Buffer, other.Buffer) && Length > 0 && other.Length > 0
+            && Offset < other.Offset + other.Length && other.Offset < Offset + Length;
     }
 
     public static Tensor Scalar<T>(T value) => FromArray(new[] { value }, ScalarShape);
@@ -70,7 +103,7 @@ public sealed class Tensor
     /// <summary>The elements, row-major. <typeparamref name="T"/> must be this tensor's storage type.</summary>
     public Span<T> Span<T>()
     {
-        if (Buffer is T[] typed) return typed.AsSpan(0, Length);
+        if (Buffer is T[] typed) return typed.AsSpan(Offset, Length);
         throw new InvalidCastException($"tensor of {DataTypes.OnnxName(Type)} is stored as {Buffer.GetType().Name}, not {typeof(T).Name}[]");
     }
 
@@ -80,29 +113,32 @@ public sealed class Tensor
     public Span<byte> Bytes()
     {
         if (Type == DataType.String) throw new InvalidOperationException("string tensors have no byte view");
-        ref byte start = ref MemoryMarshal.GetArrayDataReference(Buffer);
-        return MemoryMarshal.CreateSpan(ref start, Length * DataTypes.SizeOf(Type));
+        int size = DataTypes.SizeOf(Type);
+        ref byte start = ref Unsafe.AddByteOffset(ref MemoryMarshal.GetArrayDataReference(Buffer), (nint)Offset * size);
+        return MemoryMarshal.CreateSpan(ref start, Length * size);
     }
 
-    /// <summary>A tensor that shares this one's storage under another shape of the same element count.</summary>
+    /// <summary>A tensor that shares this one's storage (and offset) under another shape of the same element count.</summary>
     public Tensor Reshape(ReadOnlySpan<int> shape)
     {
         int length = ElementCount(shape);
         if (length != Length)
             throw new ArgumentException($"cannot view {Length} elements as shape [{string.Join(",", shape.ToArray())}]");
-        return new Tensor(Type, shape.ToArray(), Buffer, Length);
+        return new Tensor(Type, shape.ToArray(), Buffer, Offset, Length);
     }
 
     /// <summary>A deep copy.</summary>
     public Tensor Clone()
     {
         Array copy = AllocateStorage(Type, Length);
-        Array.Copy(Buffer, copy, Length);
-        return new Tensor(Type, (int[])Shape.Clone(), copy, Length);
+        Array.Copy(Buffer, Offset, copy, 0, Length);
+        return new Tensor(Type, (int[])Shape.Clone(), copy, 0, Length);
     }
 
     /// <summary>Element i converted to double, for any numeric or bool type (for tests, reports and slow paths).</summary>
-    public double GetDouble(int index) => Type switch
+    public double GetDouble(int index) => GetDoubleAt(Offset + CheckIndex(index));
+
+    private double GetDoubleAt(int index) => Type switch
     {
         DataType.Float => ((float[])Buffer)[index],
         DataType.Double => ((double[])Buffer)[index],
@@ -110,12 +146,17 @@ public sealed class Tensor
         DataType.BFloat16 => (float)((BFloat16[])Buffer)[index],
         DataType.Bool => ((bool[])Buffer)[index] ? 1 : 0,
         DataType.UInt64 => ((ulong[])Buffer)[index],
-        _ => GetInt64(index),
+        _ => GetInt64At(index),
     };
 
     /// <summary>Element i as a long, for integer index tensors such as shapes and axes.</summary>
     // Switch on the element type, not the array: the CLR lets a byte[] match sbyte[] (and ushort[] match short[]).
-    public long GetInt64(int index) => DataTypes.ClrType(Type) switch
+    public long GetInt64(int index) => GetInt64At(Offset + CheckIndex(index));
+
+    private int CheckIndex(int index) =>
+        (uint)index < (uint)Length ? index : throw new IndexOutOfRangeException($"index {index} is outside a tensor of {Length} elements");
+
+    private long GetInt64At(int index) => DataTypes.ClrType(Type) switch
     {
         var t when t == typeof(long) => ((long[])Buffer)[index],
         var t when t == typeof(int) => ((int[])Buffer)[index],
@@ -126,7 +167,7 @@ public sealed class Tensor
         var t when t == typeof(uint) => ((uint[])Buffer)[index],
         var t when t == typeof(ulong) => (long)((ulong[])Buffer)[index],
         var t when t == typeof(bool) => ((bool[])Buffer)[index] ? 1 : 0,
-        _ when DataTypes.IsFloatingPoint(Type) => (long)GetDouble(index),
+        _ when DataTypes.IsFloatingPoint(Type) => (long)GetDoubleAt(index),
         _ => throw new InvalidOperationException($"{DataTypes.OnnxName(Type)} has no numeric value"),
     };
 

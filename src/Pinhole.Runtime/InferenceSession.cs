@@ -12,6 +12,8 @@ public sealed class InferenceSession : IDisposable
     private readonly ExecutionPlan _plan;
     private readonly SessionOptions _options;
     private readonly Dictionary<string, ValueInfo> _inputsByName;
+    private readonly ArenaPlanCache _arenaPlans;
+    private readonly HashSet<Array> _constantStorage;
     private bool _disposed;
 
     public InferenceSession(Model model, SessionOptions? options = null)
@@ -28,12 +30,14 @@ public sealed class InferenceSession : IDisposable
         Inputs = model.Graph.RuntimeInputs().ToList();
         Outputs = model.Graph.Outputs.ToList();
         _inputsByName = model.Graph.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        _arenaPlans = new ArenaPlanCache(_plan);
+        _constantStorage = new HashSet<Array>(_plan.Constants.Where(c => c is not null).Select(c => c!.Buffer), ReferenceEqualityComparer.Instance);
     }
 
     public Model Model { get; }
 
     /// <summary>The static memory plan of the last run's input shapes (null until planned).</summary>
-    public MemoryPlanSummary? MemoryPlan => null;
+    public MemoryPlanSummary? MemoryPlan => _arenaPlans.Latest?.Summary;
 
     /// <summary>Inputs a caller feeds (graph inputs that are not initializers), in graph order.</summary>
     public IReadOnlyList<ValueInfo> Inputs { get; }
@@ -46,31 +50,59 @@ public sealed class InferenceSession : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(inputs);
-        var frame = new Frame(_plan, null);
-        foreach (var (name, tensor) in inputs)
+        var frame = _plan.RentFrame(null);
+        ArenaPlan? arenaPlan = null;
+        Arena? arena = null;
+        try
         {
-            if (!_inputsByName.TryGetValue(name, out var declared))
-                throw new InvalidInputException($"'{name}' is not an input of the model; inputs are: {string.Join(", ", Inputs.Select(i => i.Name))}");
-            if (_options.ValidateInputs) CheckInput(declared, tensor);
-            frame.Values[_plan.SlotOf[name]] = tensor;
+            foreach (var (name, tensor) in inputs)
+            {
+                if (!_inputsByName.TryGetValue(name, out var declared))
+                    throw new InvalidInputException($"'{name}' is not an input of the model; inputs are: {string.Join(", ", Inputs.Select(i => i.Name))}");
+                ArgumentNullException.ThrowIfNull(tensor, name);
+                if (_options.ValidateInputs) CheckInput(declared, tensor);
+                frame.Values[_plan.SlotOf[name]] = tensor;
+            }
+            foreach (var i in Inputs)
+                if (!inputs.ContainsKey(i.Name))
+                    throw new InvalidInputException($"input '{i.Name}' ({i.Type}) is missing");
+
+            int[]? signature = null;
+            if (_options.MemoryArena)
+            {
+                arenaPlan = _arenaPlans.Find(frame.Values);
+                if (arenaPlan is not null)
+                {
+                    arena = arenaPlan.Rent();
+                    frame.Arena = arena;
+                }
+                else
+                {
+                    signature = ArenaPlan.SignatureOf(frame.Values, _plan.InputSlots);
+                    frame.Recorder = new ArenaRecorder(frame.Values.Length);
+                }
+            }
+
+            frame.Execute(_options);
+
+            var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            for (int k = 0; k < _plan.OutputSlots.Length; k++)
+            {
+                var t = frame.Values[_plan.OutputSlots[k]]
+                    ?? throw new KernelException($"output '{Outputs[k].Name}' was not produced");
+                // Never hand out the session's constants, the caller's inputs or arena memory as outputs: copy them.
+                bool shared = _constantStorage.Contains(t.Buffer) || (arena is not null && arena.Owns(t.Buffer));
+                foreach (var input in inputs.Values) shared |= ReferenceEquals(input.Buffer, t.Buffer);
+                result[Outputs[k].Name] = shared ? t.Clone() : t;
+            }
+            if (frame.Recorder is { } recorder && signature is not null) _arenaPlans.Add(recorder, signature);
+            return result;
         }
-        foreach (var i in Inputs)
-            if (!inputs.ContainsKey(i.Name))
-                throw new InvalidInputException($"input '{i.Name}' ({i.Type}) is missing");
-
-        frame.Execute(_options);
-
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var fed = new HashSet<Array>(inputs.Values.Select(t => t.Buffer), ReferenceEqualityComparer.Instance);
-        for (int k = 0; k < _plan.OutputSlots.Length; k++)
+        finally
         {
-            var t = frame.Values[_plan.OutputSlots[k]]
-                ?? throw new KernelException($"output '{Outputs[k].Name}' was not produced");
-            // Never hand out the session's constants or the caller's inputs as outputs: copy them.
-            bool shared = fed.Contains(t.Buffer) || _plan.Constants.Any(c => c is not null && ReferenceEquals(c.Buffer, t.Buffer));
-            result[Outputs[k].Name] = shared ? t.Clone() : t;
+            _plan.ReturnFrame(frame);
+            if (arena is not null) arenaPlan!.Return(arena);
         }
-        return result;
     }
 
     /// <summary>Runs the model with inputs given in <see cref="Inputs"/> order; returns outputs in <see cref="Outputs"/> order.</summary>

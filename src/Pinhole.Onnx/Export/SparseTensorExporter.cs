@@ -19,7 +19,7 @@ internal static class SparseTensorExporter
         var indices = new long[nonZero.Count];
         for (int k = 0; k < nonZero.Count; k++)
         {
-            Array.Copy(dense.Buffer, nonZero[k], values.Buffer, k, 1);
+            Array.Copy(dense.Buffer, dense.Offset + nonZero[k], values.Buffer, values.Offset + k, 1);
             indices[k] = nonZero[k];
         }
         var p = new SparseTensorProto

@@ -28,7 +28,7 @@ internal static class SparseTensorImporter
         int nnz = values.Length;
         long[] linear = LinearIndices(proto.Indices, context, shape, count, nnz, what);
         var dense = Tensor.Zeros(values.Type, shape);
-        for (int i = 0; i < nnz; i++) Array.Copy(values.Buffer, i, dense.Buffer, linear[i], 1);
+        for (int i = 0; i < nnz; i++) Array.Copy(values.Buffer, values.Offset + i, dense.Buffer, dense.Offset + linear[i], 1);
         return dense;
     }
 

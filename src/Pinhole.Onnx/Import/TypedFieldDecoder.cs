@@ -25,10 +25,10 @@ internal static class TypedFieldDecoder
         var tensor = Tensor.Zeros(type, shape);
         switch (type)
         {
-            case DataType.Float: p.FloatData.CopyTo((float[])tensor.Buffer, 0); break;
-            case DataType.Double: p.DoubleData.CopyTo((double[])tensor.Buffer, 0); break;
-            case DataType.Int64: p.Int64Data.CopyTo((long[])tensor.Buffer, 0); break;
-            case DataType.Int32: p.Int32Data.CopyTo((int[])tensor.Buffer, 0); break;
+            case DataType.Float: p.FloatData.CopyTo((float[])tensor.Buffer, tensor.Offset); break;
+            case DataType.Double: p.DoubleData.CopyTo((double[])tensor.Buffer, tensor.Offset); break;
+            case DataType.Int64: p.Int64Data.CopyTo((long[])tensor.Buffer, tensor.Offset); break;
+            case DataType.Int32: p.Int32Data.CopyTo((int[])tensor.Buffer, tensor.Offset); break;
             case DataType.UInt64: Convert(p.Uint64Data, tensor.Span<ulong>(), v => v); break;
             case DataType.UInt32: Convert(p.Uint64Data, tensor.Span<uint>(), v => (uint)v); break;
             case DataType.Int16: Convert(p.Int32Data, tensor.Span<short>(), v => (short)v); break;

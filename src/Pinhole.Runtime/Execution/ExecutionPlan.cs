@@ -21,6 +21,34 @@ internal sealed class ExecutionPlan
     public required int[] OuterSlots { get; init; }
     public required Step[] Steps { get; init; }
 
+    /// <summary>Per slot: the step that writes it (-1 for inputs, constants and captured values).</summary>
+    public int[] Producer { get; private set; } = [];
+
+    /// <summary>Per slot: the last step that reads it, directly or from a subgraph (its producer if never read; -1 if neither).</summary>
+    public int[] LastUse { get; private set; } = [];
+
+    /// <summary>Whether a slot is a graph output (which the caller keeps, so it never lives in an arena).</summary>
+    public bool[] IsOutput { get; private set; } = [];
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<Frame> _frames = [];
+
+    /// <summary>A frame for one run of this plan (pooled): values hold the constants, nothing else.</summary>
+    public Frame RentFrame(Frame? parent)
+    {
+        if (!_frames.TryTake(out var frame)) frame = new Frame(this);
+        frame.Reset(parent);
+        return frame;
+    }
+
+    /// <summary>Gives a frame back once its values have been read; it drops every value so the pool holds no tensors.</summary>
+    public void ReturnFrame(Frame frame)
+    {
+        frame.Clear();
+        if (_frames.Count < MaxPooledFrames) _frames.Add(frame);
+    }
+
+    private const int MaxPooledFrames = 16;
+
     public static ExecutionPlan Compile(Graph graph, Model model, SessionOptions options, IEnumerable<string> outerScope,
         Func<string, TypeInfo?>? outerTypes = null)
     {
@@ -122,6 +150,14 @@ internal sealed class ExecutionPlan
                     if (SlotOf.TryGetValue(name, out int s)) lastUse[s] = k;
             foreach (int s in Steps[k].Outputs) if (s >= 0 && lastUse[s] < k) lastUse[s] = k;
         }
+        var producer = new int[SlotNames.Length];
+        Array.Fill(producer, -1);
+        for (int k = 0; k < Steps.Length; k++)
+            foreach (int s in Steps[k].Outputs) if (s >= 0) producer[s] = k;
+        Producer = producer;
+        LastUse = lastUse;
+        IsOutput = new bool[SlotNames.Length];
+        foreach (int s in OutputSlots) IsOutput[s] = true;
         var keep = new HashSet<int>(OutputSlots);
         var releases = new List<int>[Steps.Length];
         for (int s = 0; s < lastUse.Length; s++)

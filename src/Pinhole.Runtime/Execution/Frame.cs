@@ -1,19 +1,43 @@
 namespace Pinhole.Runtime;
 
-/// <summary>The values of one run of one graph; subgraph frames look up captured values in their parent.</summary>
+/// <summary>
+/// The values of one run of one graph; subgraph frames look up captured values in their parent. Frames are pooled
+/// by their plan (<see cref="ExecutionPlan.RentFrame"/>), with their kernel context, so a run allocates neither.
+/// </summary>
 internal sealed class Frame
 {
-    public Frame(ExecutionPlan plan, Frame? parent)
+    public Frame(ExecutionPlan plan)
     {
         Plan = plan;
-        Parent = parent;
         Values = new Tensor?[plan.SlotNames.Length];
-        Array.Copy(plan.Constants, Values, Values.Length);
+        Context = new KernelContext(this);
     }
 
     public ExecutionPlan Plan { get; }
-    public Frame? Parent { get; }
+    public Frame? Parent { get; private set; }
     public Tensor?[] Values { get; }
+    public KernelContext Context { get; }
+
+    /// <summary>The arena this run's intermediates live in (top-level runs with a memory plan only).</summary>
+    public Arena? Arena { get; set; }
+
+    /// <summary>Records how values are produced, to build a memory plan (the first run of an input signature).</summary>
+    public ArenaRecorder? Recorder { get; set; }
+
+    internal void Reset(Frame? parent)
+    {
+        Parent = parent;
+        Array.Copy(Plan.Constants, Values, Values.Length);
+    }
+
+    internal void Clear()
+    {
+        Parent = null;
+        Arena = null;
+        Recorder = null;
+        Context.Step = null!;
+        Array.Clear(Values);
+    }
 
     /// <summary>The current value of <paramref name="name"/> here or in an enclosing frame.</summary>
     public Tensor? Lookup(string name)
@@ -26,13 +50,18 @@ internal sealed class Frame
     /// <summary>Runs every step in order. Exceptions other than Pinhole's are wrapped with the failing node.</summary>
     public void Execute(SessionOptions options)
     {
-        foreach (int s in Plan.OuterSlots)
-            Values[s] = Parent?.Lookup(Plan.SlotNames[s])
-                ?? throw new KernelException($"graph '{Plan.Graph.Name}': captured value '{Plan.SlotNames[s]}' has no value");
-        var context = new KernelContext(this, options);
+        var plan = Plan;
+        foreach (int s in plan.OuterSlots)
+            Values[s] = Parent?.Lookup(plan.SlotNames[s])
+                ?? throw new KernelException($"graph '{plan.Graph.Name}': captured value '{plan.SlotNames[s]}' has no value");
+        var context = Context;
+        context.Options = options;
         var observer = options.NodeExecuted;
-        foreach (var step in Plan.Steps)
+        var steps = plan.Steps;
+        var values = Values;
+        for (int k = 0; k < steps.Length; k++)
         {
+            var step = steps[k];
             context.Step = step;
             long started = observer is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
             try
@@ -49,16 +78,20 @@ internal sealed class Frame
             {
                 throw new KernelException($"{step.Node.Describe()}: {e.Message}", e);
             }
-            foreach (int o in step.Outputs)
-                if (o >= 0 && Values[o] is null)
-                    throw new KernelException($"{step.Node.Describe()} did not produce output '{Plan.SlotNames[o]}'");
+            var outputs = step.Outputs;
+            for (int i = 0; i < outputs.Length; i++)
+                if (outputs[i] >= 0 && values[outputs[i]] is null) throw MissingOutput(step, outputs[i]);
             if (observer is not null)
             {
                 var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-                observer(new NodeExecution(step.Node, step.Inputs.Select(i => i >= 0 ? Values[i] : null).ToArray(),
-                    step.Outputs.Select(o => o >= 0 ? Values[o] : null).ToArray(), elapsed, step.Kernel.Variant));
+                observer(new NodeExecution(step.Node, step.Inputs.Select(i => i >= 0 ? values[i] : null).ToArray(),
+                    step.Outputs.Select(o => o >= 0 ? values[o] : null).ToArray(), elapsed, step.Kernel.Variant));
             }
-            foreach (int r in step.Release) Values[r] = null;
+            var release = step.Release;
+            for (int i = 0; i < release.Length; i++) values[release[i]] = null;
         }
     }
+
+    private KernelException MissingOutput(ExecutionPlan.Step step, int slot) =>
+        new($"{step.Node.Describe()} did not produce output '{Plan.SlotNames[slot]}'");
 }

@@ -11,6 +11,14 @@ public abstract class OpKernel
 
     /// <summary>The algorithm and instruction-set path this kernel chose at prepare time (for profiles), e.g. "im2col+gemm avx512".</summary>
     public virtual string Variant => string.Empty;
+
+    /// <summary>
+    /// The input whose storage output 0 may take over when that input is not read afterwards and has the output's
+    /// element type and count (-1: none). A kernel that declares one must allocate output 0 with
+    /// <see cref="KernelContext.OutputUninitialized"/> and be correct when output 0 and that input are the same
+    /// memory: each output element computed from the input element at the same index, read before it is written.
+    /// </summary>
+    public virtual int InPlaceInput => -1;
 }
 
 /// <summary>Creates (prepares) a kernel for one node.</summary>

@@ -9,7 +9,7 @@ internal readonly struct ReluFunction : INumericFunction
 {
     [ModuleInitializer]
     internal static void Register() =>
-        KernelRegistry.Register("", "Relu", 1, _ => new NumericUnaryKernel<ReluFunction>(default));
+        KernelRegistry.Register("", "Relu", 1, _ => new NumericUnaryKernel<ReluFunction>(default, inPlace: true));
 
     public T Invoke<T>(T x) where T : unmanaged, INumber<T> => x < T.Zero ? T.Zero : x;
 

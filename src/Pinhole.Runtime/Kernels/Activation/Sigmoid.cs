@@ -8,7 +8,7 @@ internal readonly struct SigmoidFunction : IFloatFunction
 {
     [ModuleInitializer]
     internal static void Register() =>
-        KernelRegistry.Register("", "Sigmoid", 1, _ => new FloatUnaryKernel<SigmoidFunction>(default));
+        KernelRegistry.Register("", "Sigmoid", 1, _ => new FloatUnaryKernel<SigmoidFunction>(default, inPlace: true));
 
     public float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
 

@@ -18,7 +18,7 @@ internal static class ControlFlowHelpers
             var t = items[i];
             if (t.Type != first.Type || !t.Shape.AsSpan().SequenceEqual(first.Shape))
                 throw context.Error($"scan output {t} of iteration {i} differs from the first iteration's {first}");
-            Array.Copy(t.Buffer, 0, result.Buffer, (long)i * n, n);
+            Array.Copy(t.Buffer, t.Offset, result.Buffer, result.Offset + (long)i * n, n);
         }
         return result;
     }
@@ -34,13 +34,13 @@ internal static class ControlFlowHelpers
         if (outer == 1)
         {
             var view = Tensor.Zeros(t.Type, outShape);
-            Array.Copy(t.Buffer, (long)index * inner, view.Buffer, 0, inner);
+            Array.Copy(t.Buffer, t.Offset + (long)index * inner, view.Buffer, view.Offset, inner);
             return view;
         }
         var result = Tensor.Zeros(t.Type, outShape);
         int size = shape[axis];
         for (int o = 0; o < outer; o++)
-            Array.Copy(t.Buffer, ((long)o * size + index) * inner, result.Buffer, (long)o * inner, inner);
+            Array.Copy(t.Buffer, t.Offset + ((long)o * size + index) * inner, result.Buffer, result.Offset + (long)o * inner, inner);
         return result;
     }
 
@@ -53,6 +53,6 @@ internal static class ControlFlowHelpers
         for (int d = axis + 1; d < shape.Length; d++) inner *= shape[d];
         int size = shape[axis];
         for (int o = 0; o < outer; o++)
-            Array.Copy(item.Buffer, (long)o * inner, target.Buffer, ((long)o * size + index) * inner, inner);
+            Array.Copy(item.Buffer, item.Offset + (long)o * inner, target.Buffer, target.Offset + ((long)o * size + index) * inner, inner);
     }
 }

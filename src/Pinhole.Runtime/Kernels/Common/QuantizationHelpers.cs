@@ -34,9 +34,10 @@ internal static class QuantizationHelpers
     /// <summary>A float32 copy (or the tensor itself) of any numeric tensor.</summary>
     public static float[] ToFloatArray(Tensor t)
     {
-        if (t.Type is DataType.Float) return (float[])t.Buffer;
+        if (t.Type is DataType.Float)
+            return t.Offset == 0 && t.Buffer.Length == t.Length ? (float[])t.Buffer : t.ReadOnlySpan<float>().ToArray();
         if (t.Type is DataType.Float16 or DataType.BFloat16 or DataType.Double)
-            return (float[])FloatConversion.ToFloat(t).Buffer;
+            return (float[])FloatConversion.ToFloat(t).Buffer; // a fresh array of exactly t.Length
         var r = new float[t.Length];
         switch (DataTypes.ClrType(t.Type))
         {

@@ -7,23 +7,28 @@ internal static class SignalHelpers
     public static Tensor FromDoubles(KernelContext context, int index, DataType type, int[] shape, double[] values)
     {
         var t = context.Output(index, type, shape);
-        switch (t.Buffer)
+        switch (t.Storage)
         {
-            case float[] a: for (int i = 0; i < a.Length; i++) a[i] = (float)values[i]; break;
-            case double[] a: values.AsSpan(0, a.Length).CopyTo(a); break;
-            case Half[] a: for (int i = 0; i < a.Length; i++) a[i] = (Half)values[i]; break;
-            case BFloat16[] a: for (int i = 0; i < a.Length; i++) a[i] = (BFloat16)(float)values[i]; break;
-            case sbyte[] a: for (int i = 0; i < a.Length; i++) a[i] = (sbyte)values[i]; break;
-            case byte[] a: for (int i = 0; i < a.Length; i++) a[i] = (byte)values[i]; break;
-            case short[] a: for (int i = 0; i < a.Length; i++) a[i] = (short)values[i]; break;
-            case ushort[] a: for (int i = 0; i < a.Length; i++) a[i] = (ushort)values[i]; break;
-            case int[] a: for (int i = 0; i < a.Length; i++) a[i] = (int)values[i]; break;
-            case uint[] a: for (int i = 0; i < a.Length; i++) a[i] = (uint)values[i]; break;
-            case long[] a: for (int i = 0; i < a.Length; i++) a[i] = (long)values[i]; break;
-            case ulong[] a: for (int i = 0; i < a.Length; i++) a[i] = (ulong)values[i]; break;
+            case ElementStorage.Float: Fill(t.Span<float>(), values, v => (float)v); break;
+            case ElementStorage.Double: values.AsSpan(0, t.Length).CopyTo(t.Span<double>()); break;
+            case ElementStorage.Half: Fill(t.Span<Half>(), values, v => (Half)v); break;
+            case ElementStorage.BFloat16: Fill(t.Span<BFloat16>(), values, v => (BFloat16)(float)v); break;
+            case ElementStorage.SByte: Fill(t.Span<sbyte>(), values, v => (sbyte)v); break;
+            case ElementStorage.Byte: Fill(t.Span<byte>(), values, v => (byte)v); break;
+            case ElementStorage.Int16: Fill(t.Span<short>(), values, v => (short)v); break;
+            case ElementStorage.UInt16: Fill(t.Span<ushort>(), values, v => (ushort)v); break;
+            case ElementStorage.Int32: Fill(t.Span<int>(), values, v => (int)v); break;
+            case ElementStorage.UInt32: Fill(t.Span<uint>(), values, v => (uint)v); break;
+            case ElementStorage.Int64: Fill(t.Span<long>(), values, v => (long)v); break;
+            case ElementStorage.UInt64: Fill(t.Span<ulong>(), values, v => (ulong)v); break;
             default: throw context.Error($"output type {DataTypes.OnnxName(type)} is not supported");
         }
         return t;
+    }
+
+    private static void Fill<T>(Span<T> destination, double[] values, Func<double, T> convert)
+    {
+        for (int i = 0; i < destination.Length; i++) destination[i] = convert(values[i]);
     }
 
     /// <summary>A scalar (or one-element) integer input as a long.</summary>

@@ -41,7 +41,7 @@ public static class TensorCast
             throw new NotSupportedException($"cast from {DataTypes.OnnxName(source.Type)} to {DataTypes.OnnxName(destination.Type)} is not supported");
         if (source.Type == destination.Type)
         {
-            Array.Copy(source.Buffer, destination.Buffer, source.Length);
+            Array.Copy(source.Buffer, source.Offset, destination.Buffer, destination.Offset, source.Length);
             return;
         }
         if (IsLowPrecision(source.Type) || IsLowPrecision(destination.Type))
@@ -256,12 +256,12 @@ internal static class LowPrecision
         var dst = destination.Type;
         if (src is DataType.Int4 or DataType.Int2)
         {
-            TensorCast.Convert(Tensor.FromArray(DataType.Int8, source.Buffer, source.Shape), destination, saturate, roundUp);
+            TensorCast.Convert(Tensor.View(DataType.Int8, source.Buffer, source.Offset, source.Shape), destination, saturate, roundUp);
             return;
         }
         if (src is DataType.UInt4 or DataType.UInt2)
         {
-            TensorCast.Convert(Tensor.FromArray(DataType.UInt8, source.Buffer, source.Shape), destination, saturate, roundUp);
+            TensorCast.Convert(Tensor.View(DataType.UInt8, source.Buffer, source.Offset, source.Shape), destination, saturate, roundUp);
             return;
         }
         if (IsFloatCode(src))

@@ -38,8 +38,7 @@ public static class TensorMoves
     {
         if (typeof(T) == typeof(string) || t.Type == DataType.String) return t.Span<T>();
         if (Unsafe.SizeOf<T>() != DataTypes.SizeOf(t.Type)) throw new InvalidCastException($"{typeof(T).Name} does not match {DataTypes.OnnxName(t.Type)}");
-        ref byte start = ref MemoryMarshal.GetArrayDataReference(t.Buffer);
-        return MemoryMarshal.CreateSpan(ref Unsafe.As<byte, T>(ref start), t.Length);
+        return MemoryMarshal.CreateSpan(ref Unsafe.As<byte, T>(ref MemoryMarshal.GetReference(t.Bytes())), t.Length);
     }
 
     /// <summary>Axis in [-rank, rank-1] made non-negative.</summary>

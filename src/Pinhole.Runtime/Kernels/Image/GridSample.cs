@@ -45,8 +45,8 @@ internal sealed class GridSample : OpKernel
         var inSize = xT.Shape.AsSpan(2).ToArray();
         var outSpatial = gT.Shape.AsSpan(1, r).ToArray();
         int inCount = Tensor.ElementCount(inSize), outCount = Tensor.ElementCount(outSpatial);
-        var x = xT.Type == DataType.Float ? (float[])xT.Buffer : ToFloats(xT);
-        var g = gT.Type == DataType.Float ? (float[])gT.Buffer : ToFloats(gT);
+        var x = xT.Type == DataType.Float ? xT.ReadOnlySpan<float>() : ToFloats(xT);
+        var g = gT.Type == DataType.Float ? gT.ReadOnlySpan<float>() : ToFloats(gT);
         int taps = _mode switch { 0 => 1, 1 => 2, _ => 4 };
         // Per output point and spatial dim: tap indices (-1 for zero padding) and weights.
         var idx = new int[r * taps];
@@ -99,7 +99,7 @@ internal sealed class GridSample : OpKernel
                 }
             }
         var yT = context.Output(0, xT.Type, [batch, channels, .. outSpatial]);
-        if (xT.Type == DataType.Float) y.CopyTo((float[])yT.Buffer, 0);
+        if (xT.Type == DataType.Float) y.CopyTo(yT.Span<float>());
         else if (DataTypes.IsFloatingPoint(xT.Type)) FloatConversion.FromFloat(y, yT);
         else
         {

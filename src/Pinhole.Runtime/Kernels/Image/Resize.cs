@@ -324,7 +324,8 @@ internal sealed class Resize : OpKernel
 
     private void Interpolate(KernelContext context, Tensor x, Tensor y, AxisPlan?[] plans)
     {
-        float[] current = ToFloatArray(context, x);
+        ReadOnlySpan<float> current = x.Type == DataType.Float ? x.ReadOnlySpan<float>() : ToFloatArray(context, x);
+        bool wroteOutput = false;
         var shape = (int[])x.Shape.Clone();
         int lastPass = Array.FindIndex(plans, p => p is not null);
         for (int d = plans.Length - 1; d >= 0; d--)
@@ -334,16 +335,18 @@ internal sealed class Resize : OpKernel
             for (int k = 0; k < d; k++) outer *= shape[k];
             for (int k = d + 1; k < shape.Length; k++) inner *= shape[k];
             // The last pass writes float output in place.
-            var next = d == lastPass && y.Buffer is float[] direct ? direct : new float[(long)outer * p.Out * inner];
+            bool direct = d == lastPass && y.Type == DataType.Float;
+            Span<float> next = direct ? y.Span<float>() : new float[(long)outer * p.Out * inner];
             Pass(current, next, outer, inner, p, _extrapolation);
+            wroteOutput = direct;
             current = next;
             shape[d] = p.Out;
         }
-        if (!ReferenceEquals(current, y.Buffer)) FromFloatArray(current, y);
+        if (!wroteOutput) FromFloatArray(current, y);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Pass(float[] src, float[] dst, int outer, int inner, AxisPlan p, float extrapolation)
+    private static void Pass(ReadOnlySpan<float> src, Span<float> dst, int outer, int inner, AxisPlan p, float extrapolation)
     {
         int taps = p.Taps;
         var index = p.Index;
@@ -366,14 +369,14 @@ internal sealed class Resize : OpKernel
             }
             for (int j = 0; j < p.Out; j++)
             {
-                var row = dst.AsSpan((dstBase + j) * inner, inner);
+                var row = dst.Slice((dstBase + j) * inner, inner);
                 if (p.Outside is not null && p.Outside[j]) { row.Fill(extrapolation); continue; }
                 int t0 = j * taps;
                 for (int k = 0; k < taps; k++)
                 {
                     float wk = weight[t0 + k];
                     if (wk == 0) continue;
-                    var s = src.AsSpan((srcBase + index[t0 + k]) * inner, inner);
+                    var s = src.Slice((srcBase + index[t0 + k]) * inner, inner);
                     TensorPrimitives.MultiplyAdd(s, wk, row, row);
                 }
             }
@@ -384,7 +387,7 @@ internal sealed class Resize : OpKernel
     {
         switch (x.Type)
         {
-            case DataType.Float: return (float[])x.Buffer;
+            case DataType.Float: return x.ReadOnlySpan<float>().ToArray();
             case DataType.Float16:
             case DataType.BFloat16:
             case DataType.Double:
@@ -407,55 +410,55 @@ internal sealed class Resize : OpKernel
         }
     }
 
-    private static void FromFloatArray(float[] v, Tensor y)
+    private static void FromFloatArray(ReadOnlySpan<float> v, Tensor y)
     {
         switch (y.Storage)
         {
             case ElementStorage.SByte:
                 {
-                    var a = (sbyte[])y.Buffer;
+                    var a = y.Span<sbyte>();
                     for (int i = 0; i < a.Length; i++) a[i] = (sbyte)Math.Clamp(MathF.Round(v[i]), sbyte.MinValue, sbyte.MaxValue);
                     break;
                 }
             case ElementStorage.Byte:
                 {
-                    var a = (byte[])y.Buffer;
+                    var a = y.Span<byte>();
                     for (int i = 0; i < a.Length; i++) a[i] = (byte)Math.Clamp(MathF.Round(v[i]), 0, byte.MaxValue);
                     break;
                 }
             case ElementStorage.Int16:
                 {
-                    var a = (short[])y.Buffer;
+                    var a = y.Span<short>();
                     for (int i = 0; i < a.Length; i++) a[i] = (short)Math.Clamp(MathF.Round(v[i]), short.MinValue, short.MaxValue);
                     break;
                 }
             case ElementStorage.UInt16:
                 {
-                    var a = (ushort[])y.Buffer;
+                    var a = y.Span<ushort>();
                     for (int i = 0; i < a.Length; i++) a[i] = (ushort)Math.Clamp(MathF.Round(v[i]), 0, ushort.MaxValue);
                     break;
                 }
             case ElementStorage.Int32:
                 {
-                    var a = (int[])y.Buffer;
+                    var a = y.Span<int>();
                     for (int i = 0; i < a.Length; i++) a[i] = (int)Math.Clamp(Math.Round((double)v[i]), int.MinValue, int.MaxValue);
                     break;
                 }
             case ElementStorage.UInt32:
                 {
-                    var a = (uint[])y.Buffer;
+                    var a = y.Span<uint>();
                     for (int i = 0; i < a.Length; i++) a[i] = (uint)Math.Clamp(Math.Round((double)v[i]), 0, uint.MaxValue);
                     break;
                 }
             case ElementStorage.Int64:
                 {
-                    var a = (long[])y.Buffer;
+                    var a = y.Span<long>();
                     for (int i = 0; i < a.Length; i++) a[i] = (long)Math.Round((double)v[i]);
                     break;
                 }
             case ElementStorage.UInt64:
                 {
-                    var a = (ulong[])y.Buffer;
+                    var a = y.Span<ulong>();
                     for (int i = 0; i < a.Length; i++) a[i] = (ulong)Math.Max(0, Math.Round((double)v[i]));
                     break;
                 }
@@ -483,25 +486,25 @@ internal sealed class Resize : OpKernel
         }
         switch (x.Storage)
         {
-            case ElementStorage.Float: Gather((float[])x.Buffer, (float[])y.Buffer, y.Shape, maps, _extrapolation, anyOutside); break;
-            case ElementStorage.Double: Gather((double[])x.Buffer, (double[])y.Buffer, y.Shape, maps, _extrapolation, anyOutside); break;
-            case ElementStorage.Half: Gather((Half[])x.Buffer, (Half[])y.Buffer, y.Shape, maps, (Half)_extrapolation, anyOutside); break;
-            case ElementStorage.BFloat16: Gather((BFloat16[])x.Buffer, (BFloat16[])y.Buffer, y.Shape, maps, (BFloat16)_extrapolation, anyOutside); break;
-            case ElementStorage.SByte: Gather((sbyte[])x.Buffer, (sbyte[])y.Buffer, y.Shape, maps, (sbyte)_extrapolation, anyOutside); break;
-            case ElementStorage.Byte: Gather((byte[])x.Buffer, (byte[])y.Buffer, y.Shape, maps, (byte)_extrapolation, anyOutside); break;
-            case ElementStorage.Int16: Gather((short[])x.Buffer, (short[])y.Buffer, y.Shape, maps, (short)_extrapolation, anyOutside); break;
-            case ElementStorage.UInt16: Gather((ushort[])x.Buffer, (ushort[])y.Buffer, y.Shape, maps, (ushort)_extrapolation, anyOutside); break;
-            case ElementStorage.Int32: Gather((int[])x.Buffer, (int[])y.Buffer, y.Shape, maps, (int)_extrapolation, anyOutside); break;
-            case ElementStorage.UInt32: Gather((uint[])x.Buffer, (uint[])y.Buffer, y.Shape, maps, (uint)_extrapolation, anyOutside); break;
-            case ElementStorage.Int64: Gather((long[])x.Buffer, (long[])y.Buffer, y.Shape, maps, (long)_extrapolation, anyOutside); break;
-            case ElementStorage.UInt64: Gather((ulong[])x.Buffer, (ulong[])y.Buffer, y.Shape, maps, (ulong)_extrapolation, anyOutside); break;
-            case ElementStorage.Bool: Gather((bool[])x.Buffer, (bool[])y.Buffer, y.Shape, maps, _extrapolation != 0, anyOutside); break;
+            case ElementStorage.Float: Gather(x.ReadOnlySpan<float>(), y.Span<float>(), y.Shape, maps, _extrapolation, anyOutside); break;
+            case ElementStorage.Double: Gather(x.ReadOnlySpan<double>(), y.Span<double>(), y.Shape, maps, _extrapolation, anyOutside); break;
+            case ElementStorage.Half: Gather(x.ReadOnlySpan<Half>(), y.Span<Half>(), y.Shape, maps, (Half)_extrapolation, anyOutside); break;
+            case ElementStorage.BFloat16: Gather(x.ReadOnlySpan<BFloat16>(), y.Span<BFloat16>(), y.Shape, maps, (BFloat16)_extrapolation, anyOutside); break;
+            case ElementStorage.SByte: Gather(x.ReadOnlySpan<sbyte>(), y.Span<sbyte>(), y.Shape, maps, (sbyte)_extrapolation, anyOutside); break;
+            case ElementStorage.Byte: Gather(x.ReadOnlySpan<byte>(), y.Span<byte>(), y.Shape, maps, (byte)_extrapolation, anyOutside); break;
+            case ElementStorage.Int16: Gather(x.ReadOnlySpan<short>(), y.Span<short>(), y.Shape, maps, (short)_extrapolation, anyOutside); break;
+            case ElementStorage.UInt16: Gather(x.ReadOnlySpan<ushort>(), y.Span<ushort>(), y.Shape, maps, (ushort)_extrapolation, anyOutside); break;
+            case ElementStorage.Int32: Gather(x.ReadOnlySpan<int>(), y.Span<int>(), y.Shape, maps, (int)_extrapolation, anyOutside); break;
+            case ElementStorage.UInt32: Gather(x.ReadOnlySpan<uint>(), y.Span<uint>(), y.Shape, maps, (uint)_extrapolation, anyOutside); break;
+            case ElementStorage.Int64: Gather(x.ReadOnlySpan<long>(), y.Span<long>(), y.Shape, maps, (long)_extrapolation, anyOutside); break;
+            case ElementStorage.UInt64: Gather(x.ReadOnlySpan<ulong>(), y.Span<ulong>(), y.Shape, maps, (ulong)_extrapolation, anyOutside); break;
+            case ElementStorage.Bool: Gather(x.ReadOnlySpan<bool>(), y.Span<bool>(), y.Shape, maps, _extrapolation != 0, anyOutside); break;
             default: throw context.Error($"Resize does not support {DataTypes.OnnxName(x.Type)}");
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Gather<T>(T[] src, T[] dst, int[] shape, int[][] maps, T fill, bool anyOutside)
+    private static void Gather<T>(ReadOnlySpan<T> src, Span<T> dst, int[] shape, int[][] maps, T fill, bool anyOutside)
     {
         int rank = shape.Length;
         if (rank == 0) { dst[0] = src[0]; return; }
@@ -520,8 +523,8 @@ internal sealed class Resize : OpKernel
                 if (m < 0) outside = true;
                 baseOffset += m;
             }
-            var row = dst.AsSpan(r * width, width);
-            if (r > 0 && !outside && baseOffset == previousBase) dst.AsSpan((r - 1) * width, width).CopyTo(row);
+            var row = dst.Slice(r * width, width);
+            if (r > 0 && !outside && baseOffset == previousBase) dst.Slice((r - 1) * width, width).CopyTo(row);
             else if (outside) row.Fill(fill);
             else if (!anyOutside)
                 for (int j = 0; j < width; j++) row[j] = src[baseOffset + last[j]];

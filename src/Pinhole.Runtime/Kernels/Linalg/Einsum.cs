@@ -179,6 +179,7 @@ internal sealed class Einsum : OpKernel
             if (total == 0) return;
             var idx = new int[n];
             var offs = new int[nIn];
+            for (int i = 0; i < nIn; i++) offs[i] = tensors[i].Offset;
             int outOff = 0;
             var data = new T[nIn][];
             for (int i = 0; i < nIn; i++) data[i] = (T[])tensors[i].Buffer;

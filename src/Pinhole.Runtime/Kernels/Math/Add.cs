@@ -14,6 +14,9 @@ internal sealed class Add : OpKernel
         KernelRegistry.Register("", "Add", 7, _ => new Add());
     }
 
+    /// <summary>Output may take over input 0's storage: the broadcast driver reads each element of A before writing it.</summary>
+    public override int InPlaceInput => 0;
+
     public override void Execute(KernelContext context)
     {
         var type = context.Input(0).Type;
@@ -28,8 +31,14 @@ internal sealed class Add : OpKernel
 
     private readonly struct Action(KernelContext context) : INumericAction
     {
-        public void Invoke<T>() where T : unmanaged, INumber<T> =>
-            Broadcast.Binary<T, T, AddOp<T>>(context, context.Input(0).Type);
+        public void Invoke<T>() where T : unmanaged, INumber<T>
+        {
+            var a = context.Input(0);
+            var b = context.Input(1);
+            var output = context.OutputUninitialized(0, a.Type, Broadcast.Shape(a.Shape, b.Shape));
+            Broadcast.BinaryParallel<T, T, AddOp<T>>(a.ReadOnlySpan<T>(), a.Shape, b.ReadOnlySpan<T>(), b.Shape,
+                output.Span<T>(), output.Shape, NnFast.Enabled ? context.Options.IntraOpThreads : 1);
+        }
     }
 }
 

@@ -49,7 +49,7 @@ internal sealed class DequantizeLinear : OpKernel
         var sf = ToFloatArray(scale);
         var zf = zero is null ? null : float8 ? QuantizationFloat8.Decode(zero) : ToFloatArray(zero);
         var y = context.Output(0, outType, x.Shape);
-        var result = outType == DataType.Float ? (float[])y.Buffer : new float[x.Length];
+        Span<float> result = outType == DataType.Float ? y.Span<float>() : new float[x.Length];
         int inner = layout.Inner;
         for (int o = 0; o < layout.Outer; o++)
         {
@@ -58,7 +58,7 @@ internal sealed class DequantizeLinear : OpKernel
                 int s = o * layout.OuterStride + d / layout.Block * layout.AxisStride;
                 int start = (o * layout.Axis + d) * inner;
                 var src = xf.AsSpan(start, inner);
-                var dst = result.AsSpan(start, inner);
+                var dst = result.Slice(start, inner);
                 if (layout.InnerStride == 0)
                 {
                     if (zf is not null && zf[s] != 0) TensorPrimitives.Subtract(src, zf[s], dst);

@@ -28,7 +28,7 @@ internal sealed class EyeLike : OpKernel
         for (long i = 0; i < rows; i++)
         {
             long j = i + _k;
-            if (j >= 0 && j < cols) Array.Copy(one.Buffer, 0, y.Buffer, i * cols + j, 1);
+            if (j >= 0 && j < cols) Array.Copy(one.Buffer, one.Offset, y.Buffer, y.Offset + i * cols + j, 1);
         }
     }
 }
