@@ -246,7 +246,7 @@ public class GemmPathTests
                 var want = fused ? expectedClip : expected;
                 for (int i = 0; i < want.Length; i++)
                     Assert.True(Math.Abs(want[i] - ys[i]) < 1e-4f * (1 + (c / group * kh * kw / 8)), $"{variant} {i}: {want[i]} vs {ys[i]}");
-                string method = group == c && group == m && group > 1 ? "depthwise" : kh * kw == 1 && stride == 1 && pad == 0 ? "1x1-gemm" : "im2col+gemm";
+                string method = group == c && group == m && group > 1 ? "depthwise" : kh * kw == 1 && stride == 1 && pad == 0 ? "1x1-gemm" : "implicit-gemm";
                 Assert.StartsWith(method + "/" + Isa.Name(isa), variant);
                 // Same shape again (cached geometry), then a different spatial size.
                 Assert.Equal(ys.ToArray(), session.Run([Tensor.FromArray(x, xs)])[0].Span<float>().ToArray());
