@@ -219,9 +219,20 @@ internal sealed class Conv : OpKernel
                             {
                                 var image = new ConvImage
                                 {
-                                    X = px + (((nint)(n * channels) + (g * cg)) * inCount), C = cg, Ih = geo.Input[0], Iw = geo.Input[1],
-                                    Kh = geo.Kernel[0], Kw = geo.Kernel[1], Oh = geo.Output[0], Ow = geo.Output[1], Sh = geo.Strides[0],
-                                    Sw = geo.Strides[1], Dh = geo.Dilations[0], Dw = geo.Dilations[1], Pt = geo.Pads[0], Pl = geo.Pads[1],
+                                    X = px + (((nint)(n * channels) + (g * cg)) * inCount),
+                                    C = cg,
+                                    Ih = geo.Input[0],
+                                    Iw = geo.Input[1],
+                                    Kh = geo.Kernel[0],
+                                    Kw = geo.Kernel[1],
+                                    Oh = geo.Output[0],
+                                    Ow = geo.Output[1],
+                                    Sh = geo.Strides[0],
+                                    Sw = geo.Strides[1],
+                                    Dh = geo.Dilations[0],
+                                    Dw = geo.Dilations[1],
+                                    Pt = geo.Pads[0],
+                                    Pl = geo.Pads[1],
                                 };
                                 var yg = y.Slice(((n * m) + (g * mg)) * outCount, mg * outCount);
                                 var epilogue = new GemmEpilogue(bias.IsEmpty ? default : bias.Slice(g * mg, mg), default, _activation);
