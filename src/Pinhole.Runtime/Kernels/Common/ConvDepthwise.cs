@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Pinhole.Runtime.Kernels;
 
@@ -68,10 +69,13 @@ internal static unsafe class ConvDepthwise
         // Padded rows: the rows any output row touches; each row holds sw phases of `phase` floats.
         int rows = ((s.Oh - 1) * s.Sh) + ((s.Kh - 1) * s.Dh) + 1;
         int phase = owPad + (((s.Kw - 1) * s.Dw) / sw) + 1;
+        bool unzip = sw == 2 && Avx2.IsSupported;
+        if (unzip) phase = (phase + 7) & ~7;
         int rowStride = phase * sw;
         int need = rows * rowStride;
         var buf = _plane;
         if (buf == null || buf.Length < need) _plane = buf = new float[Math.Max(need, 4096)];
+        float* padded = stackalloc float[unzip ? 2 * phase : 1];
         fixed (float* p = buf)
         {
             for (int r = 0; r < rows; r++)
@@ -87,13 +91,30 @@ internal static unsafe class ConvDepthwise
                     int n = Math.Min(s.Iw, phase - s.Pl);
                     if (n > 0) Buffer.MemoryCopy(src, dst + s.Pl, n * sizeof(float), n * sizeof(float));
                 }
+                else if (unzip)
+                {
+                    // Stride 2: pad the row, then split even and odd columns 16 at a time.
+                    new Span<float>(padded, 2 * phase).Clear();
+                    int n = Math.Min(s.Iw, (2 * phase) - s.Pl);
+                    if (n > 0) Buffer.MemoryCopy(src, padded + s.Pl, n * sizeof(float), n * sizeof(float));
+                    var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+                    for (int i = 0; i < phase; i += 8)
+                    {
+                        var lo = Avx2.PermuteVar8x32(Vector256.Load(padded + (2 * i)), order);
+                        var hi = Avx2.PermuteVar8x32(Vector256.Load(padded + (2 * i) + 8), order);
+                        Avx.Permute2x128(lo, hi, 0x20).Store(dst + i);
+                        Avx.Permute2x128(lo, hi, 0x31).Store(dst + phase + i);
+                    }
+                }
                 else
                 {
-                    for (int ix = 0; ix < s.Iw; ix++)
+                    // Phase q holds padded columns q, q + sw, ...: input column i * sw + q - Pl.
+                    for (int q = 0; q < sw; q++)
                     {
-                        int c = ix + s.Pl;
-                        int q = c % sw, i = c / sw;
-                        if (i < phase) dst[(q * phase) + i] = src[ix];
+                        float* d = dst + (q * phase);
+                        int ix = q - s.Pl;
+                        for (int i = 0; i < phase; i++, ix += sw)
+                            if ((uint)ix < (uint)s.Iw) d[i] = src[ix];
                     }
                 }
             }

@@ -34,6 +34,9 @@ public static class Isa
     /// <summary>The path a kernel being prepared on this thread should use.</summary>
     public static GemmIsa ForKernel => Override ?? Default;
 
+    /// <summary>The path kernels use by default (initialized after <see cref="Widest"/>, which it reads).</summary>
+    public static GemmIsa Default { get; } = Choose(Environment.GetEnvironmentVariable("PINHOLE_ISA"));
+
     /// <summary>Whether <paramref name="isa"/> can run on this machine.</summary>
     public static bool IsSupported(GemmIsa isa) => isa <= Widest;
 

@@ -168,7 +168,7 @@ public static unsafe class Linalg
     internal static int RoundUp(int x, int r) => (x + r - 1) / r * r;
 
     private static void Run(GemmIsa isa, bool transA, float* packedA, float* a, nint lda, bool transB, float* packedB, float* b, nint ldb,
-        int m, int n, int k, float alpha, float beta, Span<float> c, int ldc, int threads, GemmEpilogue epilogue)
+        int m, int n, int k, float alpha, float beta, Span<float> c, int ldc, int threads, GemmEpilogue epilogue, ConvImage* image = null)
     {
         if (!Isa.IsSupported(isa)) throw new PlatformNotSupportedException($"GEMM path {isa} is not supported on this machine");
         if (m == 0 || n == 0) return;
@@ -200,13 +200,13 @@ public static unsafe class Linalg
                 return;
             }
             if ((long)m * n * k < 1 << 17) threads = 1;
-            if (m == 1 && packedA == null) Gemv(isa, transA, a, lda, transB, packedB, b, ldb, n, k, alpha, accumulate, pc, epi, threads);
-            else Blocked(isa, transA, packedA, a, lda, transB, packedB, b, ldb, m, n, k, alpha, accumulate, pc, ldc, epi, threads);
+            if (m == 1 && packedA == null && image == null) Gemv(isa, transA, a, lda, transB, packedB, b, ldb, n, k, alpha, accumulate, pc, epi, threads);
+            else Blocked(isa, transA, packedA, a, lda, transB, packedB, b, ldb, m, n, k, alpha, accumulate, pc, ldc, epi, threads, image);
         }
     }
 
     private static void Blocked(GemmIsa isa, bool transA, float* packedA, float* a, nint lda, bool transB, float* packedB, float* b, nint ldb,
-        int m, int n, int k, float alpha, bool accumulate, float* c, nint ldc, in EpilogueArgs epi, int threads)
+        int m, int n, int k, float alpha, bool accumulate, float* c, nint ldc, in EpilogueArgs epi, int threads, ConvImage* image)
     {
         int mr = Mr(isa), nr = Nr(isa), kcMax = Kc(isa), mc = Mc(isa);
         int mPad = RoundUp(m, mr), nPad = RoundUp(n, nr);
@@ -234,7 +234,7 @@ public static unsafe class Linalg
                         {
                             bBlock = packBuf;
                             int chunks = threads > 1 ? Math.Min(panels, 4 * threads) : 1;
-                            var pack = new PackBBody(transB, b, ldb, pc, kc, jc, nc, nr, panels, chunks, packBuf);
+                            var pack = new PackBBody(transB, b, ldb, pc, kc, jc, nc, nr, panels, chunks, packBuf, image);
                             IntraOp.For(chunks, threads, pack);
                         }
                         int nParts = threads > 1 ? Math.Clamp(((3 * threads) + mBlocks - 1) / mBlocks, 1, panels) : 1;
@@ -253,14 +253,29 @@ public static unsafe class Linalg
         }
     }
 
-    private readonly struct PackBBody(bool transB, float* b, nint ldb, int pc, int kc, int jc, int nc, int nr, int panels, int chunks, float* dst)
-        : IParallelBody
+    private readonly struct PackBBody(bool transB, float* b, nint ldb, int pc, int kc, int jc, int nc, int nr, int panels, int chunks, float* dst,
+        ConvImage* image) : IParallelBody
     {
         public void Invoke(int index)
         {
             int p0 = (int)((long)panels * index / chunks), p1 = (int)((long)panels * (index + 1) / chunks);
-            PackBPanels(transB, b, ldb, pc, kc, jc, nc, nr, p0, p1, dst);
+            if (image != null) image->PackPanels(pc, kc, jc, nc, nr, p0, p1, dst);
+            else PackBPanels(transB, b, ldb, pc, kc, jc, nc, nr, p0, p1, dst);
         }
+    }
+
+    /// <summary>
+    /// Implicit-GEMM convolution: C = epilogue(A * B) where B (k = c*kh*kw rows, n = oh*ow columns) is the im2col matrix
+    /// of <paramref name="image"/>, packed panel by panel straight from the image (no im2col buffer).
+    /// </summary>
+    internal static void GemmConv(PackedMatrix a, in ConvImage image, Span<float> c, int threads, GemmEpilogue epilogue)
+    {
+        if (!a.IsPackedA) throw new ArgumentException("matrix was packed as a right operand", nameof(a));
+        int n = image.Oh * image.Ow;
+        if (a.Columns != image.C * image.Kh * image.Kw) throw new ArgumentException("weights do not match the image", nameof(a));
+        fixed (float* pa = a.Data)
+        fixed (ConvImage* img = &image)
+            Run(a.Isa, false, pa, null, 0, false, null, null, 0, a.Rows, n, a.Columns, 1f, 0f, c, n, threads, epilogue, img);
     }
 
     private readonly struct MacroBody(GemmIsa isa, bool transA, float* packedA, float* a, nint lda, int mPad, float* bBlock, int m, int nc, int jc,
@@ -524,6 +539,68 @@ public static unsafe class Linalg
             }
             if (kk < kc) s0 += Vector128.Create(a[kk]) * Vector128.Load(panel + ((nint)kk * nr) + j);
             (s0 + s1).Store(acc + j);
+        }
+    }
+}
+
+/// <summary>A 2-D image (C planes of Ih x Iw) seen as the im2col matrix of a convolution, for <see cref="Linalg.GemmConv"/>.</summary>
+internal unsafe struct ConvImage
+{
+    public float* X;
+    public int C, Ih, Iw, Kh, Kw, Oh, Ow, Sh, Sw, Dh, Dw, Pt, Pl;
+
+    /// <summary>Packs rows pc..pc+kc, columns jc + p*nr.. of the im2col matrix for panels p0..p1 (kc x nr each, zero-padded).</summary>
+    public readonly void PackPanels(int pc, int kc, int jc, int nc, int nr, int p0, int p1, float* dst)
+    {
+        int kk2 = Kh * Kw;
+        for (int p = p0; p < p1; p++)
+        {
+            int j0 = jc + (p * nr);
+            int w = Math.Min(nr, nc - (p * nr));
+            float* panel = dst + ((nint)p * kc * nr);
+            int oy0 = j0 / Ow, ox0 = j0 - (oy0 * Ow);
+            int ci = pc / kk2, rem = pc - (ci * kk2), ky = rem / Kw, kx = rem - (ky * Kw);
+            for (int kk = 0; kk < kc; kk++)
+            {
+                float* d = panel + ((nint)kk * nr);
+                float* plane = X + ((nint)ci * Ih * Iw);
+                int oy = oy0, ox = ox0, filled = 0;
+                while (filled < w)
+                {
+                    int seg = Math.Min(w - filled, Ow - ox);
+                    int iy = (oy * Sh) - Pt + (ky * Dh);
+                    float* dd = d + filled;
+                    if ((uint)iy >= (uint)Ih)
+                    {
+                        for (int j = 0; j < seg; j++) dd[j] = 0f;
+                    }
+                    else
+                    {
+                        float* row = plane + ((nint)iy * Iw);
+                        int ix0 = (ox * Sw) - Pl + (kx * Dw);
+                        if (Sw == 1)
+                        {
+                            int lo = Math.Clamp(-ix0, 0, seg), hi = Math.Clamp(Iw - ix0, lo, seg);
+                            for (int j = 0; j < lo; j++) dd[j] = 0f;
+                            if (hi > lo) Buffer.MemoryCopy(row + ix0 + lo, dd + lo, (hi - lo) * sizeof(float), (hi - lo) * sizeof(float));
+                            for (int j = hi; j < seg; j++) dd[j] = 0f;
+                        }
+                        else
+                        {
+                            for (int j = 0, ix = ix0; j < seg; j++, ix += Sw) dd[j] = (uint)ix < (uint)Iw ? row[ix] : 0f;
+                        }
+                    }
+                    filled += seg;
+                    ox = 0;
+                    oy++;
+                }
+                for (int j = w; j < nr; j++) d[j] = 0f;
+                if (++kx == Kw)
+                {
+                    kx = 0;
+                    if (++ky == Kh) { ky = 0; ci++; }
+                }
+            }
         }
     }
 }

@@ -93,7 +93,7 @@ internal sealed class Conv : OpKernel
             {
                 Method.Depthwise => "depthwise",
                 Method.Pointwise => "1x1-gemm",
-                Method.Im2Col => "im2col+gemm",
+                Method.Im2Col => _wShape!.Length == 4 ? "implicit-gemm" : "im2col+gemm",
                 _ => "im2col+gemm(runtime W)",
             };
             string act = _activation.IsNone ? "" : "+" + _activation.Name;
@@ -149,8 +149,17 @@ internal sealed class Conv : OpKernel
         output.CopyTo(outShape, 2);
         var g = new Geometry
         {
-            XShape = (int[])xt.Shape.Clone(), OutShape = outShape, Input = input, Kernel = kernel, Output = output,
-            Strides = strides, Dilations = dilations, Pads = pads, InCount = 1, OutCount = 1, KCount = 1,
+            XShape = (int[])xt.Shape.Clone(),
+            OutShape = outShape,
+            Input = input,
+            Kernel = kernel,
+            Output = output,
+            Strides = strides,
+            Dilations = dilations,
+            Pads = pads,
+            InCount = 1,
+            OutCount = 1,
+            KCount = 1,
         };
         for (int d = 0; d < r; d++) { g.InCount *= input[d]; g.OutCount *= output[d]; g.KCount *= kernel[d]; }
         bool pointwise = g.KCount == 1;
@@ -199,6 +208,41 @@ internal sealed class Conv : OpKernel
             else
             {
                 float[]? w = _packedWeight == null ? FloatConversion.ToFloat(wt).ReadOnlySpan<float>().ToArray() : null;
+                if (_packedWeight != null && !geo.Pointwise && geo.Input.Length == 2)
+                {
+                    // Implicit GEMM: B panels are packed straight from the image.
+                    fixed (float* px = x)
+                    {
+                        for (int n = 0; n < batch; n++)
+                        {
+                            for (int g = 0; g < group; g++)
+                            {
+                                var image = new ConvImage
+                                {
+                                    X = px + (((nint)(n * channels) + (g * cg)) * inCount),
+                                    C = cg,
+                                    Ih = geo.Input[0],
+                                    Iw = geo.Input[1],
+                                    Kh = geo.Kernel[0],
+                                    Kw = geo.Kernel[1],
+                                    Oh = geo.Output[0],
+                                    Ow = geo.Output[1],
+                                    Sh = geo.Strides[0],
+                                    Sw = geo.Strides[1],
+                                    Dh = geo.Dilations[0],
+                                    Dw = geo.Dilations[1],
+                                    Pt = geo.Pads[0],
+                                    Pl = geo.Pads[1],
+                                };
+                                var yg = y.Slice(((n * m) + (g * mg)) * outCount, mg * outCount);
+                                var epilogue = new GemmEpilogue(bias.IsEmpty ? default : bias.Slice(g * mg, mg), default, _activation);
+                                Linalg.GemmConv(_packedWeight[g], image, yg, threads, epilogue);
+                            }
+                        }
+                    }
+                    if (xt.Type != DataType.Float) FloatConversion.FromFloat(y, context.Output(0, xt.Type, outShape));
+                    return;
+                }
                 float[]? col = geo.Pointwise ? null : ArrayPool<float>.Shared.Rent(kg * outCount);
                 try
                 {

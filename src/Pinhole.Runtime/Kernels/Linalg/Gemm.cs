@@ -18,6 +18,11 @@ internal sealed class Gemm : OpKernel
     private readonly float _alpha;
     private readonly float _beta;
     private readonly LinalgActivation _activation;
+    private readonly GemmIsa _isa = Isa.ForKernel;
+    /// <summary>Constant B packed at prepare time (float32 models), else null.</summary>
+    private readonly PackedMatrix? _packedB;
+    /// <summary>beta * C when C is a constant row vector ([N] or [1, N]): added in the epilogue.</summary>
+    private readonly float[]? _columnBias;
 
     private Gemm(KernelInfo info, bool fused)
     {
@@ -33,7 +38,22 @@ internal sealed class Gemm : OpKernel
             _activation = LinalgActivation.Parse(name, Opt("activation_alpha"), Opt("activation_beta"), Opt("activation_gamma"))
                 ?? throw info.Unsupported($"FusedGemm activation '{name}' is not supported");
         }
+        var b = info.ConstantInput(1);
+        if (b != null && b.Type == DataType.Float && b.Rank == 2 && b.Length > 0)
+        {
+            int k = _transB ? b.Shape[1] : b.Shape[0], n = _transB ? b.Shape[0] : b.Shape[1];
+            _packedB = Linalg.PackB(_transB, k, n, b.ReadOnlySpan<float>(), b.Shape[1], _isa);
+            var c = info.ConstantInput(2);
+            if (c != null && c.Type == DataType.Float && _beta != 0f && ((c.Rank == 1 && c.Shape[0] == n) || (c.Rank == 2 && c.Shape[0] == 1 && c.Shape[1] == n)))
+            {
+                _columnBias = c.ReadOnlySpan<float>().ToArray();
+                for (int j = 0; j < n; j++) _columnBias[j] *= _beta;
+            }
+        }
     }
+
+    public override string Variant =>
+        (_packedB != null ? "packed-B gemm" : "gemm") + "/" + Isa.Name(_isa) + (_activation.IsNone ? "" : "+" + _activation.Name);
 
     public override void Execute(KernelContext context)
     {
@@ -60,17 +80,32 @@ internal sealed class Gemm : OpKernel
         if (LinalgHelpers.ViaFloat32(a.Type))
         {
             var af = FloatConversion.ToFloat(a).ReadOnlySpan<float>();
-            var bf = FloatConversion.ToFloat(b).ReadOnlySpan<float>();
-            var y = a.Type == DataType.Float ? context.Output(0, DataType.Float, shape) : Tensor.Zeros(DataType.Float, shape);
+            // Every element is written: by C (beta != 0) or by the GEMM with beta = 0.
+            var y = a.Type == DataType.Float ? context.OutputUninitialized(0, DataType.Float, shape) : Tensor.Zeros(DataType.Float, shape);
             var ys = y.Span<float>();
+            int threads = context.Options.IntraOpThreads;
+            bool packed = _packedB != null && _packedB.Rows == k && _packedB.Columns == n;
             float beta = 0f;
-            if (c != null && _beta != 0f)
+            ReadOnlySpan<float> columnBias = default;
+            if (packed && _columnBias != null && c != null)
+            {
+                columnBias = _columnBias;
+            }
+            else if (c != null && _beta != 0f)
             {
                 FillC(FloatConversion.ToFloat(c).ReadOnlySpan<float>(), cRows, cCols, ys, m, n);
                 beta = _beta;
             }
-            Linalg.Gemm(_transA, _transB, m, n, k, _alpha, af, a.Shape[1], bf, b.Shape[1], beta, ys, n, context.Options.IntraOpThreads);
-            _activation.Apply(ys);
+            var epilogue = new GemmEpilogue(default, columnBias, _activation);
+            if (packed)
+            {
+                Linalg.Gemm(_transA, m, _alpha, af, a.Shape[1], _packedB!, beta, ys, n, threads, epilogue);
+            }
+            else
+            {
+                var bf = FloatConversion.ToFloat(b).ReadOnlySpan<float>();
+                Linalg.Gemm(_transA, _transB, m, n, k, _alpha, af, a.Shape[1], bf, b.Shape[1], beta, ys, n, threads, _isa, epilogue);
+            }
             if (a.Type != DataType.Float) FloatConversion.FromFloat(ys, context.Output(0, a.Type, shape));
             return;
         }

@@ -9,25 +9,36 @@ internal sealed class MatMul : OpKernel
     [ModuleInitializer]
     internal static void Register()
     {
-        KernelRegistry.Register("", "MatMul", 1, _ => new MatMul(false, false, 1f));
+        KernelRegistry.Register("", "MatMul", 1, info => new MatMul(info, false, false, 1f));
         KernelRegistry.Register("com.microsoft", "FusedMatMul", 1, info =>
         {
             if (info.GetInt("transBatchA", 0) != 0 || info.GetInt("transBatchB", 0) != 0)
                 throw info.Unsupported("FusedMatMul with transBatchA/transBatchB is not supported");
-            return new MatMul(info.GetInt("transA", 0) != 0, info.GetInt("transB", 0) != 0, info.GetFloat("alpha", 1f));
+            return new MatMul(info, info.GetInt("transA", 0) != 0, info.GetInt("transB", 0) != 0, info.GetFloat("alpha", 1f));
         });
     }
 
     private readonly bool _transA;
     private readonly bool _transB;
     private readonly float _alpha;
+    private readonly GemmIsa _isa = Isa.ForKernel;
+    /// <summary>A constant 2-D float32 B, packed at prepare time.</summary>
+    private readonly PackedMatrix? _packedB;
 
-    private MatMul(bool transA, bool transB, float alpha)
+    private MatMul(KernelInfo info, bool transA, bool transB, float alpha)
     {
         _transA = transA;
         _transB = transB;
         _alpha = alpha;
+        var b = info.ConstantInput(1);
+        if (b != null && b.Type == DataType.Float && b.Rank == 2 && b.Length > 0)
+        {
+            int k = transB ? b.Shape[1] : b.Shape[0], n = transB ? b.Shape[0] : b.Shape[1];
+            _packedB = Linalg.PackB(transB, k, n, b.ReadOnlySpan<float>(), b.Shape[1], _isa);
+        }
     }
+
+    public override string Variant => (_packedB != null ? "packed-B gemm" : "gemm") + "/" + Isa.Name(_isa);
 
     public override void Execute(KernelContext context)
     {
@@ -40,14 +51,22 @@ internal sealed class MatMul : OpKernel
         if (LinalgHelpers.ViaFloat32(a.Type))
         {
             var af = FloatConversion.ToFloat(a).ReadOnlySpan<float>();
-            var bf = FloatConversion.ToFloat(b).ReadOnlySpan<float>();
-            var y = a.Type == DataType.Float ? context.Output(0, DataType.Float, plan.OutShape) : Tensor.Zeros(DataType.Float, plan.OutShape);
+            // The GEMMs below overwrite every element (beta = 0).
+            var y = a.Type == DataType.Float ? context.OutputUninitialized(0, DataType.Float, plan.OutShape) : Tensor.Zeros(DataType.Float, plan.OutShape);
             var ys = y.Span<float>();
             int threads = context.Options.IntraOpThreads;
+            if (_packedB != null && b.Rank == 2 && plan.ABatchStride == plan.M * plan.K && !_transA
+                && _packedB.Rows == plan.K && _packedB.Columns == plan.N)
+            {
+                Linalg.Gemm(false, plan.Batch * plan.M, _alpha, af, plan.K, _packedB, 0f, ys, plan.N, threads, default);
+                if (a.Type != DataType.Float) FloatConversion.FromFloat(ys, context.Output(0, a.Type, plan.OutShape));
+                return;
+            }
+            var bf = FloatConversion.ToFloat(b).ReadOnlySpan<float>();
             if (plan.BBatchStride == 0 && plan.ABatchStride == plan.M * plan.K && !_transA)
             {
                 // B shared by every batch: fold the batches into M.
-                Linalg.Gemm(false, _transB, plan.Batch * plan.M, plan.N, plan.K, _alpha, af, lda, bf, ldb, 0f, ys, plan.N, threads);
+                Linalg.Gemm(false, _transB, plan.Batch * plan.M, plan.N, plan.K, _alpha, af, lda, bf, ldb, 0f, ys, plan.N, threads, _isa);
             }
             else
             {
@@ -55,7 +74,7 @@ internal sealed class MatMul : OpKernel
                 {
                     plan.Offsets(i, out int ao, out int bo);
                     Linalg.Gemm(_transA, _transB, plan.M, plan.N, plan.K, _alpha, af.Slice(ao), lda, bf.Slice(bo), ldb, 0f,
-                        ys.Slice(i * plan.M * plan.N), plan.N, threads);
+                        ys.Slice(i * plan.M * plan.N), plan.N, threads, _isa);
                 }
             }
             if (a.Type != DataType.Float) FloatConversion.FromFloat(ys, context.Output(0, a.Type, plan.OutShape));

@@ -1,0 +1,24 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+
+namespace Pinhole.MicroBenchmarks;
+
+/// <summary>
+/// Kernel micro-benchmarks (Release only): peak FMA rate, GEMM 512^3 per ISA and thread count, ResNet-50 convolutions.
+/// Every benchmark reports GFLOP/s in its own column. Short BenchmarkDotNet run: <c>dotnet run -c Release -- --filter '*' --job short</c>.
+/// On a loaded machine use <c>dotnet run -c Release -- quick [repeats]</c>: best of repeats, timed by this process's CPU time
+/// (not disturbed by other processes taking turns on the cores), one thread for every line but the 2-thread GEMM.
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "quick")
+        {
+            QuickRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+            return;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly)
+            .Run(args, DefaultConfig.Instance.AddColumn(new GflopsColumn()).WithBuildTimeout(TimeSpan.FromMinutes(10)));
+    }
+}

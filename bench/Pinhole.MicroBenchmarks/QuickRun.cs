@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using Pinhole.Runtime.Kernels;
+
+namespace Pinhole.MicroBenchmarks;
+
+/// <summary>The quick mode: every figure is the best of several repeats, in GFLOP/s of process CPU time (and wall time).</summary>
+internal static class QuickRun
+{
+    private static double CpuSeconds() => Process.GetCurrentProcess().UserProcessorTime.TotalSeconds;
+
+    /// <summary>Best (CPU-time rate, wall rate) over repeats of enough calls to take at least ~0.2 s.</summary>
+    private static (double Cpu, double Wall) Measure(double flopsPerCall, int repeats, Action call)
+    {
+        call();
+        int calls = Math.Max(3, (int)(3e10 / Math.Max(flopsPerCall, 1)));
+        double cpu = 0, wall = 0;
+        for (int r = 0; r < repeats; r++)
+        {
+            double c0 = CpuSeconds();
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < calls; i++) call();
+            double wallSec = sw.Elapsed.TotalSeconds, cpuSec = CpuSeconds() - c0;
+            wall = Math.Max(wall, flopsPerCall * calls / wallSec / 1e9);
+            if (cpuSec > 0) cpu = Math.Max(cpu, flopsPerCall * calls / cpuSec / 1e9);
+        }
+        return (cpu, wall);
+    }
+
+    public static void Run(int repeats)
+    {
+        Console.WriteLine($"Default path: {Isa.Name(Isa.Default)}; GFLOP/s by CPU time (wall); best of {repeats}");
+        var p256 = Measure(1e7 * 10 * 16, repeats, () => PeakFmaBenchmarks.Fma256Loop(10_000_000));
+        Console.WriteLine($"peak FMA Vector256: {p256.Cpu:F1} ({p256.Wall:F1})");
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            var p512 = Measure(1e7 * 10 * 32, repeats, () => PeakFmaBenchmarks.Fma512Loop(10_000_000));
+            Console.WriteLine($"peak FMA Vector512: {p512.Cpu:F1} ({p512.Wall:F1})");
+        }
+        var g = new GemmBenchmarks();
+        g.Setup();
+        foreach (var isa in GemmBenchmarks.Isas)
+            foreach (int threads in new[] { 1, 2 })
+            {
+                g.Path = isa;
+                g.Threads = threads;
+                var r = Measure(g.Flops(""), repeats, g.Gemm512);
+                Console.WriteLine($"GEMM 512^3 {isa} {threads} thread(s): {r.Cpu:F1} per CPU second ({r.Wall:F1} wall)");
+            }
+        foreach (string shape in ConvBenchmarks.Shapes)
+        {
+            var (session, inputs) = ConvBenchmarks.Create(shape, 1);
+            using (session)
+            {
+                var r = Measure(ConvBenchmarks.FlopsOf(shape), repeats, () => session.Run(inputs));
+                Console.WriteLine($"ResNet-50 conv {shape}: {r.Cpu:F1} ({r.Wall:F1})");
+            }
+        }
+    }
+}
