@@ -57,6 +57,8 @@ public static class CliApp
         run.SetAction(r => RunModel(r.GetValue(runModel)!, r.GetValue(inputDir), r.GetValue(inputs) ?? [], r.GetValue(outputDir),
             r.GetValue(count), stdout));
         root.Subcommands.Add(run);
+        root.Subcommands.Add(OptimizeCommand.Create(stdout));
+        root.Subcommands.Add(BenchCommand.Create(stdout));
 
         ParseResult parsed;
         try
@@ -103,13 +105,13 @@ public static class CliApp
     private static string OneLine(string message) =>
         string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
-    private static Option<string[]> DimOption() => new("--dim")
+    internal static Option<string[]> DimOption() => new("--dim")
     {
         Description = "NAME=VALUE: value of a symbolic input dimension when shapes are inferred (repeatable; others are 1)",
         HelpName = "NAME=VALUE",
     };
 
-    private static Dictionary<string, int> ParseDims(string[]? dims)
+    internal static Dictionary<string, int> ParseDims(string[]? dims)
     {
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var d in dims ?? [])

@@ -22,7 +22,7 @@ public sealed class SessionOptions
     public bool MemoryArena { get; set; } = true;
 
     /// <summary>Graph rewrites applied when the session is created (on a copy of the model's graph).</summary>
-    public OptimizationLevel OptimizationLevel { get; set; } = OptimizationLevel.Basic;
+    public OptimizationLevel OptimizationLevel { get; set; } = OptimizationLevel.All;
 }
 
 /// <summary>How much a session rewrites the graph before running it.</summary>
@@ -32,11 +32,22 @@ public enum OptimizationLevel
     None = 0,
 
     /// <summary>
-    /// Semantics-preserving cleanups (Identity, no-op Cast, Relu before a saturating QuantizeLinear) and the fusion of
+    /// Semantics-preserving rewrites in the ONNX domain (constant and shape folding, dead-code elimination, Identity /
+    /// Dropout / no-op Cast / Reshape removal, BatchNormalization and per-channel Mul/Add folded into Conv, MatMul+Add
+    /// into Gemm, Transpose elimination, Relu before a saturating QuantizeLinear) and the fusion of
     /// DequantizeLinear → op → QuantizeLinear groups into integer kernels, as ONNX Runtime does by default (the fused
     /// kernels round once, so results may differ from the float QDQ semantics by a quantization step).
     /// </summary>
     Basic = 1,
+
+    /// <summary>
+    /// Basic, plus fusions into com.microsoft contrib ops that ONNX Runtime also runs (FusedConv / FusedGemm with an
+    /// activation, Gelu, LayerNormalization), as ONNX Runtime's ORT_ENABLE_EXTENDED.
+    /// </summary>
+    Extended = 2,
+
+    /// <summary>Every rewrite (the default, as ONNX Runtime's ORT_ENABLE_ALL); currently the same as <see cref="Extended"/>.</summary>
+    All = 3,
 }
 
 /// <summary>What one node consumed and produced in one run, for observers; <paramref name="Variant"/> is the kernel's <see cref="OpKernel.Variant"/>.</summary>

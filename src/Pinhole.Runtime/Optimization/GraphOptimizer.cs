@@ -36,7 +36,30 @@ public static class GraphOptimizer
                     break;
                 }
             }
+            // Dead chains die back to front in one sweep instead of one node per pass.
+            foreach (var rule in rules.OfType<DeadCodeElimination>())
+                for (int k = graph.Nodes.Count - 1; k >= 0; k--)
+                    if (k < graph.Nodes.Count) changed |= rule.TryApply(rewriter, graph.Nodes[k]);
             if (!changed) break;
         }
+        RemoveUnused(graph);
+    }
+
+    /// <summary>Drops initializers nothing reads (unless they are graph inputs) and value_info entries of values that are gone.</summary>
+    private static void RemoveUnused(Graph graph)
+    {
+        var read = new HashSet<string>(StringComparer.Ordinal);
+        var produced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var n in graph.Nodes)
+        {
+            foreach (var i in n.Inputs) read.Add(i);
+            foreach (var o in n.Outputs) produced.Add(o);
+            foreach (var g in n.Subgraphs()) read.UnionWith(g.OuterScopeReads());
+        }
+        foreach (var o in graph.Outputs) read.Add(o.Name);
+        var inputs = new HashSet<string>(graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
+        foreach (var name in graph.Initializers.Keys.ToArray())
+            if (!read.Contains(name) && !inputs.Contains(name)) graph.Initializers.Remove(name);
+        graph.ValueInfos.RemoveAll(v => !produced.Contains(v.Name) && !graph.Initializers.ContainsKey(v.Name) && !inputs.Contains(v.Name));
     }
 }

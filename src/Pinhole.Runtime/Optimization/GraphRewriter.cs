@@ -16,7 +16,17 @@ internal sealed class GraphRewriter
     {
         Model = model;
         Graph = graph;
+        Shapes = new StaticShapes(this);
+        // Initializers that are also graph inputs can be overridden by the caller from IR version 4 on (ONNX Runtime's rule).
+        if (model.IrVersion >= 4)
+            foreach (var i in graph.Inputs)
+                if (graph.Initializers.ContainsKey(i.Name)) _overridable.Add(i.Name);
     }
+
+    private readonly HashSet<string> _overridable = new(StringComparer.Ordinal);
+
+    /// <summary>Shapes known without running the graph (kept across edits: rewrites never change a value's meaning).</summary>
+    public StaticShapes Shapes { get; }
 
     public Model Model { get; }
     public Graph Graph { get; }
@@ -25,7 +35,19 @@ internal sealed class GraphRewriter
 
     /// <summary>The initializer named <paramref name="value"/>, or null (also for "" and non-constant values).</summary>
     public Tensor? Constant(string value) =>
-        value.Length > 0 && Graph.Initializers.TryGetValue(value, out var t) ? t : null;
+        value.Length > 0 && Graph.Initializers.TryGetValue(value, out var t) && !_overridable.Contains(value) ? t : null;
+
+    /// <summary>The opset version the model imports for <paramref name="domain"/> (0 when none).</summary>
+    public long Opset(string domain) => Model.OpsetFor(domain) ?? 0;
+
+    /// <summary>Adds a new initializer under a fresh name derived from <paramref name="stem"/> and returns the name.</summary>
+    public string AddConstant(string stem, Tensor value)
+    {
+        string name = UniqueName(stem);
+        Graph.Initializers[name] = value;
+        Invalidate();
+        return name;
+    }
 
     public Node? Producer(string value)
     {

@@ -14,7 +14,7 @@ public class LinalgTests(ITestOutputHelper output)
         return r;
     }
 
-    public static TheoryData<GemmIsa> Isas => new() { GemmIsa.Scalar, GemmIsa.Vector128, GemmIsa.Vector256 };
+    public static TheoryData<GemmIsa> Isas => new(Isa.Supported());
 
     [Theory]
     [MemberData(nameof(Isas))]

@@ -61,19 +61,73 @@ public static class Broadcast
     {
         if (output.Length == 0) return;
         var layout = Layout.Create(aShape, bShape, outShape);
-        int dims = layout.Sizes.Length;
-        if (dims == 0)
+        if (layout.Sizes.Length == 0)
         {
             output[0] = TOp.Invoke(a[0], b[0]);
             return;
         }
+        Rows<T, TResult, TOp>(a, b, output, layout, 0, layout.RowCount);
+    }
+
+    /// <summary>
+    /// Like <see cref="Binary{T, TResult, TOp}(ReadOnlySpan{T}, ReadOnlySpan{int}, ReadOnlySpan{T}, ReadOnlySpan{int}, Span{TResult}, ReadOnlySpan{int})"/>,
+    /// split over the intra-op threads when the output is large (rows of the innermost merged dimension per item).
+    /// </summary>
+    public static unsafe void BinaryParallel<T, TResult, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<int> aShape, ReadOnlySpan<T> b,
+        ReadOnlySpan<int> bShape, Span<TResult> output, ReadOnlySpan<int> outShape, int threads)
+        where T : unmanaged where TResult : unmanaged where TOp : IBinaryOp<T, TResult>
+    {
+        if (output.Length == 0) return;
+        var layout = Layout.Create(aShape, bShape, outShape);
+        if (layout.Sizes.Length == 0)
+        {
+            output[0] = TOp.Invoke(a[0], b[0]);
+            return;
+        }
+        int rows = layout.RowCount;
+        int chunks = NnFast.Chunks(output.Length, rows, threads);
+        if (chunks <= 1)
+        {
+            Rows<T, TResult, TOp>(a, b, output, layout, 0, rows);
+            return;
+        }
+        fixed (T* pa = a)
+        fixed (T* pb = b)
+        fixed (TResult* po = output)
+        {
+            var body = new RowsBody<T, TResult, TOp>(pa, a.Length, pb, b.Length, po, output.Length, layout, rows, chunks);
+            IntraOp.For(chunks, threads, body);
+        }
+    }
+
+    private readonly unsafe struct RowsBody<T, TResult, TOp>(T* a, int aLength, T* b, int bLength, TResult* output, int outLength,
+        Layout layout, int rows, int chunks) : IParallelBody
+        where T : unmanaged where TResult : unmanaged where TOp : IBinaryOp<T, TResult>
+    {
+        public void Invoke(int index) => Rows<T, TResult, TOp>(new ReadOnlySpan<T>(a, aLength), new ReadOnlySpan<T>(b, bLength),
+            new Span<TResult>(output, outLength), layout, (int)((long)rows * index / chunks), (int)((long)rows * (index + 1) / chunks));
+    }
+
+    /// <summary>Output rows [rowFrom, rowTo) of the innermost merged dimension.</summary>
+    private static void Rows<T, TResult, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<TResult> output, Layout layout,
+        int rowFrom, int rowTo) where TOp : IBinaryOp<T, TResult>
+    {
+        int dims = layout.Sizes.Length;
         int inner = layout.Sizes[dims - 1];
         bool aFull = layout.AStrides[dims - 1] != 0, bFull = layout.BStrides[dims - 1] != 0;
         Span<int> index = stackalloc int[dims];
         int aOffset = 0, bOffset = 0;
-        for (int outOffset = 0; outOffset < output.Length; outOffset += inner)
+        // The odometer at rowFrom.
+        for (int d = dims - 2, rest = rowFrom; d >= 0; d--)
         {
-            var dst = output.Slice(outOffset, inner);
+            index[d] = rest % layout.Sizes[d];
+            rest /= layout.Sizes[d];
+            aOffset += index[d] * layout.AStrides[d];
+            bOffset += index[d] * layout.BStrides[d];
+        }
+        for (int row = rowFrom; row < rowTo; row++)
+        {
+            var dst = output.Slice(row * inner, inner);
             if (aFull && bFull) Run<T, TResult, TOp>(a.Slice(aOffset, inner), b.Slice(bOffset, inner), dst);
             else if (aFull) Run<T, TResult, TOp>(a.Slice(aOffset, inner), b[bOffset], dst);
             else Run<T, TResult, TOp>(a[aOffset], b.Slice(bOffset, inner), dst);
@@ -114,6 +168,17 @@ public static class Broadcast
     /// </summary>
     private readonly record struct Layout(int[] Sizes, int[] AStrides, int[] BStrides)
     {
+        /// <summary>Rows of the innermost dimension: the product of the outer sizes.</summary>
+        public int RowCount
+        {
+            get
+            {
+                int r = 1;
+                for (int d = 0; d < Sizes.Length - 1; d++) r *= Sizes[d];
+                return r;
+            }
+        }
+
         public static Layout Create(ReadOnlySpan<int> aShape, ReadOnlySpan<int> bShape, ReadOnlySpan<int> outShape)
         {
             int rank = outShape.Length;

@@ -36,6 +36,24 @@ public sealed class LinalgActivation
         _ => null,
     };
 
+    /// <summary>Whether this is the identity.</summary>
+    public bool IsNone => _kind == Kind.None;
+
+    /// <summary>None, Relu and Clip are a clamp to [low, high] (used by vectorized epilogues); others return false.</summary>
+    public bool IsClamp(out float low, out float high)
+    {
+        (low, high) = _kind switch
+        {
+            Kind.Relu => (0f, float.PositiveInfinity),
+            Kind.Clip => (_alpha, _beta),
+            _ => (float.NegativeInfinity, float.PositiveInfinity),
+        };
+        return _kind is Kind.None or Kind.Relu or Kind.Clip;
+    }
+
+    /// <summary>The activation's name, for kernel variants.</summary>
+    public string Name => _kind == Kind.None ? "" : _kind.ToString();
+
     public void Apply(Span<float> x)
     {
         switch (_kind)

@@ -1,207 +1,162 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Pinhole.Runtime.Kernels;
 
-/// <summary>Which vector width the float32 GEMM micro-kernel uses.</summary>
-public enum GemmIsa
-{
-    Scalar,
-    Vector128,
-    Vector256,
-}
-
 /// <summary>
-/// Shared float32 GEMM: C = alpha * op(A) * op(B) + beta * C over row-major spans, cache-blocked with packed A and B
-/// panels and a register-blocked micro-kernel (Vector256 FMA, Vector128, or scalar). PINHOLE_ISA=scalar|128|256
-/// (read once) forces a path.
+/// Shared float32 GEMM: C = act(alpha * op(A) * op(B) + beta * C + bias) over row-major spans, cache-blocked with
+/// packed A and B panels and a register-blocked micro-kernel per ISA (<see cref="GemmKernels"/>); threaded through
+/// <see cref="IntraOp"/> with results independent of the thread count. The default path is <see cref="Isa.Default"/>.
 /// </summary>
-public static class Linalg
+public static unsafe class Linalg
 {
-    private const int MR = 6;
-    private const int KC = 256;
-    private const int MC = 120;
-    private const int NC = 2048;
+    /// <summary>Depth of a packed block (k), per ISA: B micro-panels of KC x NR stay in L1.</summary>
+    internal static int Kc(GemmIsa isa) => isa == GemmIsa.Vector512 ? 128 : 256;
 
-    /// <summary>The path used by default: the widest accelerated one, unless PINHOLE_ISA forces another.</summary>
-    public static GemmIsa DefaultIsa { get; } = ReadIsa();
+    /// <summary>Rows of A per L2 block, a multiple of MR.</summary>
+    internal static int Mc(GemmIsa isa) => Mr(isa) * (isa == GemmIsa.Vector512 ? 16 : 24);
 
-    private static GemmIsa ReadIsa()
+    /// <summary>Columns of B per packed block.</summary>
+    private const int NC = 4096;
+
+    internal static int Mr(GemmIsa isa) => isa switch
     {
-        var best = Vector256.IsHardwareAccelerated ? GemmIsa.Vector256
-            : Vector128.IsHardwareAccelerated ? GemmIsa.Vector128 : GemmIsa.Scalar;
-        return Environment.GetEnvironmentVariable("PINHOLE_ISA")?.Trim().ToLowerInvariant() switch
-        {
-            "scalar" => GemmIsa.Scalar,
-            "128" => Vector128.IsHardwareAccelerated ? GemmIsa.Vector128 : GemmIsa.Scalar,
-            "256" => best,
-            _ => best,
-        };
-    }
-
-    private static int PanelWidth(GemmIsa isa) => isa switch
-    {
-        GemmIsa.Vector256 => 16,
-        GemmIsa.Vector128 => 8,
-        _ => 4,
+        GemmIsa.Vector512 => GemmKernels.Mr512,
+        GemmIsa.Vector256 => GemmKernels.Mr256,
+        GemmIsa.Vector128 => GemmKernels.Mr128,
+        _ => GemmKernels.MrScalar,
     };
+
+    internal static int Nr(GemmIsa isa) => isa switch
+    {
+        GemmIsa.Vector512 => GemmKernels.Nr512,
+        GemmIsa.Vector256 => GemmKernels.Nr256,
+        GemmIsa.Vector128 => GemmKernels.Nr128,
+        _ => GemmKernels.NrScalar,
+    };
+
+    /// <summary>The path used by default (see <see cref="Isa"/>).</summary>
+    public static GemmIsa DefaultIsa => Isa.Default;
+
+    [ThreadStatic] private static float[]? _packABuffer;
 
     /// <summary>C[m,n] = alpha * sum_k op(A)[m,k] op(B)[k,n] + beta * C[m,n]; lda/ldb/ldc are row strides of the stored matrices.</summary>
     public static void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads = 1) =>
-        Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, DefaultIsa);
+        Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, Isa.Default, default);
 
     /// <summary>Row-major C = A * B with dense strides (lda = k, ldb = n, ldc = n), overwriting C.</summary>
     public static void MatMul(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int threads = 1) =>
-        Gemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, threads, DefaultIsa);
+        Gemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, threads, Isa.Default, default);
 
     public static void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads, GemmIsa isa)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads, GemmIsa isa) =>
+        Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, isa, default);
+
+    /// <summary>The general entry: C = epilogue(alpha * op(A) * op(B) + beta * C) on the given ISA path.</summary>
+    public static void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads, GemmIsa isa,
+        GemmEpilogue epilogue)
     {
-        if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), "negative GEMM size");
-        if (k > 0 && m > 0 && n > 0)
+        CheckDims(m, n, k);
+        if (m > 0 && n > 0 && k > 0)
         {
             if (transA) CheckSize(a, k, m, lda, nameof(a)); else CheckSize(a, m, k, lda, nameof(a));
+            if (transB) CheckSize(b, n, k, ldb, nameof(b)); else CheckSize(b, k, n, ldb, nameof(b));
         }
-        Core(null, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, isa);
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+            Run(isa, transA, null, pa, lda, transB, null, pb, ldb, m, n, k, alpha, beta, c, ldc, threads, epilogue);
     }
 
     /// <summary>Packs op(A) (m x k) once, for GEMMs that reuse a constant left operand (such as convolution weights).</summary>
-    public static PackedMatrix PackA(bool transA, int m, int k, ReadOnlySpan<float> a, int lda)
+    public static PackedMatrix PackA(bool transA, int m, int k, ReadOnlySpan<float> a, int lda) => PackA(transA, m, k, a, lda, Isa.Default);
+
+    public static PackedMatrix PackA(bool transA, int m, int k, ReadOnlySpan<float> a, int lda, GemmIsa isa)
     {
-        if (m < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), "negative GEMM size");
+        CheckDims(m, 1, k);
         if (m > 0 && k > 0)
         {
             if (transA) CheckSize(a, k, m, lda, nameof(a)); else CheckSize(a, m, k, lda, nameof(a));
         }
-        int mPad = RoundUp(m, MR);
+        int mr = Mr(isa), kcMax = Kc(isa);
+        int mPad = RoundUp(m, mr);
         var data = new float[Math.Max(1, mPad * k)];
-        for (int pc = 0; pc < k; pc += KC)
+        fixed (float* pa = a)
+        fixed (float* pd = data)
         {
-            int kc = Math.Min(KC, k - pc);
-            for (int ic = 0; ic < m; ic += MC)
-                PackA(transA, a, lda, ic, Math.Min(MC, m - ic), pc, kc, data.AsSpan(PackedOffset(mPad, pc, ic, kc)));
+            for (int pc = 0; pc < k; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, k - pc);
+                PackAPanels(transA, pa, lda, 0, m, pc, kc, mr, pd + ((nint)pc * mPad));
+            }
         }
-        return new PackedMatrix(m, k, data);
+        return new PackedMatrix(m, k, data, isa, packedA: true);
     }
 
-    /// <summary>C = alpha * A * op(B) + beta * C with A packed by <see cref="PackA"/>.</summary>
-    public static void Gemm(PackedMatrix a, bool transB, int n, float alpha, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
-        int threads = 1) =>
-        Core(a, false, transB, a.Rows, n, a.Columns, alpha, default, 0, b, ldb, beta, c, ldc, threads, DefaultIsa);
-
-    private static int PackedOffset(int mPad, int pc, int ic, int kc) => (pc * mPad) + (ic / MC * MC * kc);
-
-    private static void Core(PackedMatrix? packed, bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads, GemmIsa isa)
+    /// <summary>Packs op(B) (k x n) once, for GEMMs with a constant right operand (MatMul/Gemm weights).</summary>
+    public static PackedMatrix PackB(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb, GemmIsa isa)
     {
-        if (m == 0 || n == 0) return;
-        CheckSize(c, m, n, ldc, nameof(c));
-        if (k > 0)
+        CheckDims(1, n, k);
+        if (n > 0 && k > 0)
         {
             if (transB) CheckSize(b, n, k, ldb, nameof(b)); else CheckSize(b, k, n, ldb, nameof(b));
         }
-
-        // C = beta * C first; beta == 0 ignores C (NaN included).
-        for (int i = 0; i < m; i++)
+        int nr = Nr(isa), kcMax = Kc(isa);
+        int nPad = RoundUp(n, nr);
+        var data = new float[Math.Max(1, nPad * k)];
+        fixed (float* pb = b)
+        fixed (float* pd = data)
         {
-            var row = c.Slice(i * ldc, n);
-            if (beta == 0f) row.Clear();
-            else if (beta != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
-        }
-        if (k == 0 || alpha == 0f) return;
-
-        int nr = PanelWidth(isa);
-        int ncMax = Math.Min(NC, RoundUp(n, nr));
-        int kcMax = Math.Min(KC, k);
-        float[] packB = ArrayPool<float>.Shared.Rent(ncMax * kcMax);
-        int mBlocks = (m + MC - 1) / MC;
-        bool parallel = threads > 1 && (long)m * n * k >= 1 << 18;
-        float[]? packA = parallel || packed != null ? null : ArrayPool<float>.Shared.Rent(MC * kcMax);
-        int mPad = RoundUp(m, MR);
-        try
-        {
-            for (int jc = 0; jc < n; jc += NC)
+            for (int pc = 0; pc < k; pc += kcMax)
             {
-                int nc = Math.Min(NC, n - jc);
-                for (int pc = 0; pc < k; pc += KC)
-                {
-                    int kc = Math.Min(KC, k - pc);
-                    PackB(transB, b, ldb, pc, kc, jc, nc, nr, packB);
-                    if (!parallel)
-                    {
-                        for (int ic = 0; ic < m; ic += MC)
-                        {
-                            int mc = Math.Min(MC, m - ic);
-                            if (packed != null)
-                            {
-                                Macro(isa, mc, nc, kc, alpha, packed.Data, PackedOffset(mPad, pc, ic, kc), packB, 0, c.Slice(ic * ldc + jc), ldc, nr);
-                            }
-                            else
-                            {
-                                PackA(transA, a, lda, ic, mc, pc, kc, packA!);
-                                Macro(isa, mc, nc, kc, alpha, packA!, 0, packB, 0, c.Slice(ic * ldc + jc), ldc, nr);
-                            }
-                        }
-                    }
-                    else
-                    {
-                        RunParallel(packed, threads, mBlocks, m, nc, kc, pc, jc, alpha, transA, a, lda, packB, c, ldc, nr, isa);
-                    }
-                }
+                int kc = Math.Min(kcMax, k - pc);
+                PackBPanels(transB, pb, ldb, pc, kc, 0, n, nr, 0, (n + nr - 1) / nr, pd + ((nint)pc * nPad));
             }
         }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(packB);
-            if (packA != null) ArrayPool<float>.Shared.Return(packA);
-        }
+        return new PackedMatrix(k, n, data, isa, packedA: false);
     }
 
-    private static unsafe void RunParallel(PackedMatrix? packed, int threads, int mBlocks, int m, int nc, int kc, int pc, int jc, float alpha,
-        bool transA, ReadOnlySpan<float> a, int lda, float[] packB, Span<float> c, int ldc, int nr, GemmIsa isa)
+    /// <summary>C = alpha * A * op(B) + beta * C with A packed by <see cref="PackA(bool, int, int, ReadOnlySpan{float}, int)"/>.</summary>
+    public static void Gemm(PackedMatrix a, bool transB, int n, float alpha, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        int threads = 1) => Gemm(a, transB, n, alpha, b, ldb, beta, c, ldc, threads, default);
+
+    public static void Gemm(PackedMatrix a, bool transB, int n, float alpha, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        int threads, GemmEpilogue epilogue)
     {
-        // Work items are (M block, range of B panels). Each C element is computed by one item in the same order of
-        // operations as the serial path, so results do not depend on the thread count. Spans cannot be captured by
-        // the lambda: pin them and pass addresses.
-        int panels = (nc + nr - 1) / nr;
-        int nParts = Math.Clamp(((2 * threads) + mBlocks - 1) / mBlocks, 1, panels);
-        int panelsPerPart = (panels + nParts - 1) / nParts;
-        nParts = (panels + panelsPerPart - 1) / panelsPerPart;
-        fixed (float* pa = a)
-        fixed (float* pcPtr = c)
+        if (!a.IsPackedA) throw new ArgumentException("matrix was packed as a right operand", nameof(a));
+        int m = a.Rows, k = a.Columns;
+        CheckDims(m, n, k);
+        if (m > 0 && n > 0 && k > 0)
         {
-            nint aAddr = (nint)pa, cAddr = (nint)pcPtr;
-            int aLen = a.Length, cLen = c.Length;
-            Parallel.For(0, mBlocks * nParts, new ParallelOptions { MaxDegreeOfParallelism = threads },
-                () => ArrayPool<float>.Shared.Rent(MC * kc),
-                (item, _, local) =>
-                {
-                    var aSpan = new ReadOnlySpan<float>((float*)aAddr, aLen);
-                    var cSpan = new Span<float>((float*)cAddr, cLen);
-                    int blk = item / nParts, part = item % nParts;
-                    int ic = blk * MC;
-                    int mc = Math.Min(MC, m - ic);
-                    int p0 = part * panelsPerPart;
-                    int j0 = p0 * nr;
-                    int ncPart = Math.Min(panelsPerPart * nr, nc - j0);
-                    var cPart = cSpan.Slice((ic * ldc) + jc + j0);
-                    if (packed != null)
-                    {
-                        Macro(isa, mc, ncPart, kc, alpha, packed.Data, PackedOffset(RoundUp(m, MR), pc, ic, kc), packB, p0 * kc * nr, cPart, ldc, nr);
-                    }
-                    else
-                    {
-                        PackA(transA, aSpan, lda, ic, mc, pc, kc, local);
-                        Macro(isa, mc, ncPart, kc, alpha, local, 0, packB, p0 * kc * nr, cPart, ldc, nr);
-                    }
-                    return local;
-                },
-                local => ArrayPool<float>.Shared.Return(local));
+            if (transB) CheckSize(b, n, k, ldb, nameof(b)); else CheckSize(b, k, n, ldb, nameof(b));
         }
+        fixed (float* pa = a.Data)
+        fixed (float* pb = b)
+            Run(a.Isa, false, pa, null, 0, transB, null, pb, ldb, m, n, k, alpha, beta, c, ldc, threads, epilogue);
+    }
+
+    /// <summary>C = epilogue(alpha * op(A) * B + beta * C) with B packed by <see cref="PackB"/>.</summary>
+    public static void Gemm(bool transA, int m, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix b, float beta, Span<float> c, int ldc,
+        int threads, GemmEpilogue epilogue)
+    {
+        if (b.IsPackedA) throw new ArgumentException("matrix was packed as a left operand", nameof(b));
+        int k = b.Rows, n = b.Columns;
+        CheckDims(m, n, k);
+        if (m > 0 && n > 0 && k > 0)
+        {
+            if (transA) CheckSize(a, k, m, lda, nameof(a)); else CheckSize(a, m, k, lda, nameof(a));
+        }
+        fixed (float* pa = a)
+        fixed (float* pb = b.Data)
+            Run(b.Isa, transA, null, pa, lda, false, pb, null, 0, m, n, k, alpha, beta, c, ldc, threads, epilogue);
+    }
+
+    private static void CheckDims(int m, int n, int k)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), "negative GEMM size");
     }
 
     private static void CheckSize(ReadOnlySpan<float> s, int rows, int cols, int ld, string name)
@@ -210,252 +165,384 @@ public static class Linalg
             throw new ArgumentException($"GEMM operand {name} too small for {rows}x{cols} with stride {ld}", name);
     }
 
-    private static int RoundUp(int x, int r) => (x + r - 1) / r * r;
+    internal static int RoundUp(int x, int r) => (x + r - 1) / r * r;
 
-    /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] into panels of nr columns: panel p holds kc rows of nr (zero-padded).</summary>
-    private static void PackB(bool transB, ReadOnlySpan<float> b, int ldb, int pc, int kc, int jc, int nc, int nr, Span<float> dst)
+    private static void Run(GemmIsa isa, bool transA, float* packedA, float* a, nint lda, bool transB, float* packedB, float* b, nint ldb,
+        int m, int n, int k, float alpha, float beta, Span<float> c, int ldc, int threads, GemmEpilogue epilogue)
     {
-        int panels = (nc + nr - 1) / nr;
-        for (int p = 0; p < panels; p++)
+        if (!Isa.IsSupported(isa)) throw new PlatformNotSupportedException($"GEMM path {isa} is not supported on this machine");
+        if (m == 0 || n == 0) return;
+        CheckSize(c, m, n, ldc, nameof(c));
+        if (!epilogue.RowBias.IsEmpty && epilogue.RowBias.Length < m) throw new ArgumentException("row bias too short", nameof(epilogue));
+        if (!epilogue.ColumnBias.IsEmpty && epilogue.ColumnBias.Length < n) throw new ArgumentException("column bias too short", nameof(epilogue));
+        fixed (float* pc = c)
+        fixed (float* rowBias = epilogue.RowBias)
+        fixed (float* colBias = epilogue.ColumnBias)
         {
-            int j0 = jc + p * nr;
-            int w = Math.Min(nr, nc - p * nr);
-            var panel = dst.Slice(p * kc * nr, kc * nr);
-            if (!transB)
+            var epi = new EpilogueArgs(epilogue.RowBias.IsEmpty ? null : rowBias, epilogue.ColumnBias.IsEmpty ? null : colBias, epilogue.Activation);
+            if (beta != 0f && beta != 1f)
             {
-                for (int kk = 0; kk < kc; kk++)
+                for (int i = 0; i < m; i++)
                 {
-                    var src = b.Slice((pc + kk) * ldb + j0, w);
-                    var d = panel.Slice(kk * nr, nr);
-                    src.CopyTo(d);
-                    if (w < nr) d.Slice(w).Clear();
+                    var row = new Span<float>(pc + ((nint)i * ldc), n);
+                    TensorPrimitives.Multiply(row, beta, row);
                 }
+            }
+            bool accumulate = beta != 0f;
+            if (k == 0 || alpha == 0f)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    float* row = pc + ((nint)i * ldc);
+                    if (!accumulate) new Span<float>(row, n).Clear();
+                    if (epi.Active) epi.Apply(row, ldc, i, 0, 1, n);
+                }
+                return;
+            }
+            if ((long)m * n * k < 1 << 17) threads = 1;
+            if (m == 1 && packedA == null) Gemv(isa, transA, a, lda, transB, packedB, b, ldb, n, k, alpha, accumulate, pc, epi, threads);
+            else Blocked(isa, transA, packedA, a, lda, transB, packedB, b, ldb, m, n, k, alpha, accumulate, pc, ldc, epi, threads);
+        }
+    }
+
+    private static void Blocked(GemmIsa isa, bool transA, float* packedA, float* a, nint lda, bool transB, float* packedB, float* b, nint ldb,
+        int m, int n, int k, float alpha, bool accumulate, float* c, nint ldc, in EpilogueArgs epi, int threads)
+    {
+        int mr = Mr(isa), nr = Nr(isa), kcMax = Kc(isa), mc = Mc(isa);
+        int mPad = RoundUp(m, mr), nPad = RoundUp(n, nr);
+        int ncMax = packedB != null ? nPad : Math.Min(NC, nPad);
+        int kcFirst = Math.Min(kcMax, k);
+        float[]? packBArray = packedB != null ? null : ArrayPool<float>.Shared.Rent(ncMax * kcFirst);
+        int mBlocks = (m + mc - 1) / mc;
+        try
+        {
+            fixed (float* packBuf = packBArray)
+            {
+                for (int jc = 0; jc < n; jc += ncMax)
+                {
+                    int nc = Math.Min(ncMax, n - jc);
+                    int panels = (nc + nr - 1) / nr;
+                    for (int pc = 0; pc < k; pc += kcMax)
+                    {
+                        int kc = Math.Min(kcMax, k - pc);
+                        float* bBlock;
+                        if (packedB != null)
+                        {
+                            bBlock = packedB + ((nint)pc * nPad);
+                        }
+                        else
+                        {
+                            bBlock = packBuf;
+                            int chunks = threads > 1 ? Math.Min(panels, 4 * threads) : 1;
+                            var pack = new PackBBody(transB, b, ldb, pc, kc, jc, nc, nr, panels, chunks, packBuf);
+                            IntraOp.For(chunks, threads, pack);
+                        }
+                        int nParts = threads > 1 ? Math.Clamp(((3 * threads) + mBlocks - 1) / mBlocks, 1, panels) : 1;
+                        int panelsPerPart = (panels + nParts - 1) / nParts;
+                        nParts = (panels + panelsPerPart - 1) / panelsPerPart;
+                        var body = new MacroBody(isa, transA, packedA, a, lda, mPad, bBlock, m, nc, jc, pc, kc, k, alpha,
+                            accumulate || pc > 0, c, ldc, epi, mc, nParts, panelsPerPart);
+                        IntraOp.For(mBlocks * nParts, threads, body);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (packBArray != null) ArrayPool<float>.Shared.Return(packBArray);
+        }
+    }
+
+    private readonly struct PackBBody(bool transB, float* b, nint ldb, int pc, int kc, int jc, int nc, int nr, int panels, int chunks, float* dst)
+        : IParallelBody
+    {
+        public void Invoke(int index)
+        {
+            int p0 = (int)((long)panels * index / chunks), p1 = (int)((long)panels * (index + 1) / chunks);
+            PackBPanels(transB, b, ldb, pc, kc, jc, nc, nr, p0, p1, dst);
+        }
+    }
+
+    private readonly struct MacroBody(GemmIsa isa, bool transA, float* packedA, float* a, nint lda, int mPad, float* bBlock, int m, int nc, int jc,
+        int pc, int kc, int k, float alpha, bool accumulate, float* c, nint ldc, EpilogueArgs epi, int mcMax, int nParts, int panelsPerPart)
+        : IParallelBody
+    {
+        public void Invoke(int index)
+        {
+            int blk = index / nParts, part = index % nParts;
+            int ic = blk * mcMax;
+            int mc = Math.Min(mcMax, m - ic);
+            int nr = Nr(isa), mr = Mr(isa);
+            int p0 = part * panelsPerPart;
+            int j0 = p0 * nr;
+            int ncPart = Math.Min(panelsPerPart * nr, nc - j0);
+            if (ncPart <= 0) return;
+            float* aBlock;
+            if (packedA != null)
+            {
+                aBlock = packedA + ((nint)pc * mPad) + ((nint)ic * kc);
             }
             else
             {
-                if (w < nr) panel.Clear();
-                for (int j = 0; j < w; j++)
+                var buf = _packABuffer;
+                int need = RoundUp(mcMax, mr) * Kc(isa);
+                if (buf == null || buf.Length < need) _packABuffer = buf = new float[need];
+                fixed (float* pbuf = buf)
                 {
-                    var src = b.Slice((j0 + j) * ldb + pc, kc);
-                    for (int kk = 0; kk < kc; kk++) panel[kk * nr + j] = src[kk];
+                    PackAPanels(transA, a, lda, ic, mc, pc, kc, mr, pbuf);
+                    Macro(pbuf, ic, mc, j0, ncPart);
+                }
+                return;
+            }
+            Macro(aBlock, ic, mc, j0, ncPart);
+        }
+
+        private void Macro(float* aBlock, int ic, int mc, int j0, int ncPart)
+        {
+            int nr = Nr(isa), mr = Mr(isa);
+            bool last = pc + kc == k;
+            float* tile = stackalloc float[GemmKernels.Mr512 * GemmKernels.Nr512 > 256 ? GemmKernels.Mr512 * GemmKernels.Nr512 : 256];
+            for (int jr = 0; jr < ncPart; jr += nr)
+            {
+                int w = Math.Min(nr, ncPart - jr);
+                float* bPanel = bBlock + ((nint)(j0 + jr) * kc);
+                for (int ir = 0; ir < mc; ir += mr)
+                {
+                    int h = Math.Min(mr, mc - ir);
+                    float* aPanel = aBlock + ((nint)ir * kc);
+                    float* cTile = c + ((nint)(ic + ir) * ldc) + jc + j0 + jr;
+                    if (h == mr && w == nr)
+                    {
+                        Kernel(isa, kc, aPanel, bPanel, cTile, ldc, alpha, accumulate);
+                    }
+                    else
+                    {
+                        Kernel(isa, kc, aPanel, bPanel, tile, nr, alpha, false);
+                        for (int i = 0; i < h; i++)
+                        {
+                            float* dst = cTile + (i * ldc);
+                            float* src = tile + (i * nr);
+                            if (accumulate) for (int j = 0; j < w; j++) dst[j] += src[j];
+                            else for (int j = 0; j < w; j++) dst[j] = src[j];
+                        }
+                    }
+                    if (last && epi.Active) epi.Apply(cTile, ldc, ic + ir, jc + j0 + jr, h, w);
                 }
             }
         }
     }
 
-    /// <summary>Packs op(A)[ic..ic+mc, pc..pc+kc] into panels of MR rows: panel p holds kc columns of MR (zero-padded).</summary>
-    private static void PackA(bool transA, ReadOnlySpan<float> a, int lda, int ic, int mc, int pc, int kc, Span<float> dst)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel(GemmIsa isa, nint kc, float* a, float* b, float* c, nint ldc, float alpha, bool accumulate)
     {
-        int panels = (mc + MR - 1) / MR;
+        switch (isa)
+        {
+            case GemmIsa.Vector512: GemmKernels.Kernel512(kc, a, b, c, ldc, alpha, accumulate); break;
+            case GemmIsa.Vector256: GemmKernels.Kernel256(kc, a, b, c, ldc, alpha, accumulate); break;
+            case GemmIsa.Vector128: GemmKernels.Kernel128(kc, a, b, c, ldc, alpha, accumulate); break;
+            default: GemmKernels.KernelScalar(kc, a, b, c, ldc, alpha, accumulate); break;
+        }
+    }
+
+    /// <summary>Packs op(B)[pc..pc+kc, jc + p*nr ..] for panels p0..p1 into panels of nr columns (kc x nr each, zero-padded).</summary>
+    private static void PackBPanels(bool transB, float* b, nint ldb, int pc, int kc, int jc, int nc, int nr, int p0, int p1, float* dst)
+    {
+        for (int p = p0; p < p1; p++)
+        {
+            int j0 = jc + (p * nr);
+            int w = Math.Min(nr, nc - (p * nr));
+            float* panel = dst + ((nint)p * kc * nr);
+            if (!transB)
+            {
+                float* src = b + ((nint)pc * ldb) + j0;
+                if (w == nr)
+                {
+                    nint bytes = nr * sizeof(float);
+                    for (int kk = 0; kk < kc; kk++)
+                        Buffer.MemoryCopy(src + (kk * ldb), panel + ((nint)kk * nr), bytes, bytes);
+                }
+                else
+                {
+                    for (int kk = 0; kk < kc; kk++)
+                    {
+                        float* s = src + (kk * ldb);
+                        float* d = panel + ((nint)kk * nr);
+                        int j = 0;
+                        for (; j < w; j++) d[j] = s[j];
+                        for (; j < nr; j++) d[j] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                if (w < nr) new Span<float>(panel, kc * nr).Clear();
+                for (int j = 0; j < w; j++)
+                {
+                    float* src = b + ((nint)(j0 + j) * ldb) + pc;
+                    for (int kk = 0; kk < kc; kk++) panel[((nint)kk * nr) + j] = src[kk];
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs op(A)[ic..ic+mc, pc..pc+kc] into panels of mr rows (kc x mr each, zero-padded).</summary>
+    private static void PackAPanels(bool transA, float* a, nint lda, int ic, int mc, int pc, int kc, int mr, float* dst)
+    {
+        int panels = (mc + mr - 1) / mr;
         for (int p = 0; p < panels; p++)
         {
-            int i0 = ic + p * MR;
-            int h = Math.Min(MR, mc - p * MR);
-            var panel = dst.Slice(p * kc * MR, kc * MR);
-            if (h < MR) panel.Clear();
+            int i0 = ic + (p * mr);
+            int h = Math.Min(mr, mc - (p * mr));
+            float* panel = dst + ((nint)p * kc * mr);
+            if (h < mr) new Span<float>(panel, kc * mr).Clear();
             if (!transA)
             {
                 for (int i = 0; i < h; i++)
                 {
-                    var src = a.Slice((i0 + i) * lda + pc, kc);
-                    for (int kk = 0; kk < kc; kk++) panel[kk * MR + i] = src[kk];
+                    float* src = a + ((nint)(i0 + i) * lda) + pc;
+                    for (int kk = 0; kk < kc; kk++) panel[((nint)kk * mr) + i] = src[kk];
                 }
             }
             else
             {
                 for (int kk = 0; kk < kc; kk++)
                 {
-                    var src = a.Slice((pc + kk) * lda + i0, h);
-                    src.CopyTo(panel.Slice(kk * MR, h));
+                    float* src = a + ((nint)(pc + kk) * lda) + i0;
+                    float* d = panel + ((nint)kk * mr);
+                    for (int i = 0; i < h; i++) d[i] = src[i];
                 }
             }
         }
     }
 
-    private static void Macro(GemmIsa isa, int mc, int nc, int kc, float alpha, float[] packA, int packAOffset, float[] packB, int packBOffset,
-        Span<float> c, int ldc, int nr)
+    /// <summary>m == 1: y = alpha * a * op(B) (+ y), vectorized over n; B packed (panels over k blocks) or plain.</summary>
+    private static void Gemv(GemmIsa isa, bool transA, float* a, nint lda, bool transB, float* packedB, float* b, nint ldb, int n, int k,
+        float alpha, bool accumulate, float* y, in EpilogueArgs epi, int threads)
     {
-        Span<float> tile = stackalloc float[MR * 16];
-        ref float pa = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(packA), packAOffset);
-        ref float pb = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(packB), packBOffset);
-        for (int jr = 0; jr < nc; jr += nr)
+        // A is 1 x k: element kk is at a[kk] (a[kk * lda] when transposed).
+        float[]? copy = null;
+        float* av = a;
+        if (transA && lda != 1)
         {
-            int w = Math.Min(nr, nc - jr);
-            ref float bPanel = ref Unsafe.Add(ref pb, (nint)(jr / nr) * kc * nr);
-            for (int ir = 0; ir < mc; ir += MR)
+            copy = ArrayPool<float>.Shared.Rent(k);
+            for (int kk = 0; kk < k; kk++) copy[kk] = a[kk * lda];
+        }
+        try
+        {
+            fixed (float* pcopy = copy)
             {
-                int h = Math.Min(MR, mc - ir);
-                ref float aPanel = ref Unsafe.Add(ref pa, (nint)(ir / MR) * kc * MR);
-                bool full = h == MR && w == nr;
-                ref float cTile = ref c[(ir * ldc) + jr];
-                switch (isa)
+                if (copy != null) av = pcopy;
+                if (packedB != null)
                 {
-                    case GemmIsa.Vector256: Kernel256(kc, ref aPanel, ref bPanel, tile, full, ref cTile, ldc, alpha); break;
-                    case GemmIsa.Vector128: Kernel128(kc, ref aPanel, ref bPanel, tile, full, ref cTile, ldc, alpha); break;
-                    default: KernelScalar(kc, ref aPanel, ref bPanel, tile); full = false; break;
+                    int nr = Nr(isa);
+                    int panels = (n + nr - 1) / nr;
+                    int chunks = threads > 1 ? Math.Min(panels, 4 * threads) : 1;
+                    IntraOp.For(chunks, threads, new GemvPackedBody(isa, av, packedB, n, k, alpha, accumulate, y, epi, panels, chunks));
+                    return;
                 }
-                if (full) continue;
-                for (int i = 0; i < h; i++)
+                var ys = new Span<float>(y, n);
+                if (!accumulate) ys.Clear();
+                if (!transB)
                 {
-                    var dst = c.Slice((ir + i) * ldc + jr, w);
-                    var src = tile.Slice(i * nr, w);
-                    if (alpha == 1f) System.Numerics.Tensors.TensorPrimitives.Add(dst, src, dst);
-                    else System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(src, alpha, dst, dst);
+                    // y += alpha * a[kk] * B[kk, :], in k order for every column.
+                    for (int kk = 0; kk < k; kk++)
+                    {
+                        var row = new ReadOnlySpan<float>(b + (kk * ldb), n);
+                        float s = alpha * av[kk];
+                        if (isa == GemmIsa.Scalar) for (int j = 0; j < n; j++) y[j] += s * row[j];
+                        else TensorPrimitives.MultiplyAdd(row, s, ys, ys);
+                    }
                 }
+                else
+                {
+                    var aspan = new ReadOnlySpan<float>(av, k);
+                    for (int j = 0; j < n; j++)
+                    {
+                        var row = new ReadOnlySpan<float>(b + (j * ldb), k);
+                        float dot = 0;
+                        if (isa == GemmIsa.Scalar) for (int kk = 0; kk < k; kk++) dot += aspan[kk] * row[kk];
+                        else dot = TensorPrimitives.Dot(aspan, row);
+                        y[j] += alpha * dot;
+                    }
+                }
+                if (epi.Active) epi.Apply(y, n, 0, 0, 1, n);
+            }
+        }
+        finally
+        {
+            if (copy != null) ArrayPool<float>.Shared.Return(copy);
+        }
+    }
+
+    private readonly struct GemvPackedBody(GemmIsa isa, float* a, float* packedB, int n, int k, float alpha, bool accumulate, float* y,
+        EpilogueArgs epi, int panels, int chunks) : IParallelBody
+    {
+        public void Invoke(int index)
+        {
+            int p0 = (int)((long)panels * index / chunks), p1 = (int)((long)panels * (index + 1) / chunks);
+            int nr = Nr(isa), kcMax = Kc(isa), nPad = RoundUp(n, nr);
+            float* acc = stackalloc float[GemmKernels.Nr512];
+            for (int p = p0; p < p1; p++)
+            {
+                for (int j = 0; j < nr; j++) acc[j] = 0f;
+                for (int pc = 0; pc < k; pc += kcMax)
+                {
+                    int kc = Math.Min(kcMax, k - pc);
+                    float* panel = packedB + ((nint)pc * nPad) + ((nint)p * kc * nr);
+                    GemvPanel(isa, a + pc, panel, kc, nr, acc);
+                }
+                int j0 = p * nr, w = Math.Min(nr, n - j0);
+                for (int j = 0; j < w; j++) y[j0 + j] = (accumulate ? y[j0 + j] : 0f) + (alpha * acc[j]);
+                if (epi.Active) epi.Apply(y + j0, n, 0, j0, 1, w);
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Fma128(Vector128<float> a, Vector128<float> b, Vector128<float> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c)
-        : System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(c, a, b)
-        : (a * b) + c;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Update256(ref float c, int offset, Vector256<float> x0, Vector256<float> x1, Vector256<float> alpha)
+    /// <summary>acc[0..nr] += sum_kk a[kk] * panel[kk*nr ..].</summary>
+    private static void GemvPanel(GemmIsa isa, float* a, float* panel, int kc, int nr, float* acc)
     {
-        ref float row = ref Unsafe.Add(ref c, offset);
-        Fma256(x0, alpha, Vector256.LoadUnsafe(ref row)).StoreUnsafe(ref row);
-        Fma256(x1, alpha, Vector256.LoadUnsafe(ref row, 8)).StoreUnsafe(ref row, 8);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Update128(ref float c, int offset, Vector128<float> x0, Vector128<float> x1, Vector128<float> alpha)
-    {
-        ref float row = ref Unsafe.Add(ref c, offset);
-        Fma128(x0, alpha, Vector128.LoadUnsafe(ref row)).StoreUnsafe(ref row);
-        Fma128(x1, alpha, Vector128.LoadUnsafe(ref row, 4)).StoreUnsafe(ref row, 4);
-    }
-
-    /// <summary>6x16 tile: tile[i*16 + j] = sum_k A[k*6+i] * B[k*16+j].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(int kc, ref float a, ref float b, Span<float> tile, bool full, ref float c, int ldc, float alpha)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int kk = 0; kk < kc; kk++)
+        if (isa == GemmIsa.Scalar)
         {
-            var b0 = Vector256.LoadUnsafe(ref b);
-            var b1 = Vector256.LoadUnsafe(ref b, 8);
-            var av = Vector256.Create(a);
-            c00 = Fma256(av, b0, c00); c01 = Fma256(av, b1, c01);
-            av = Vector256.Create(Unsafe.Add(ref a, 1));
-            c10 = Fma256(av, b0, c10); c11 = Fma256(av, b1, c11);
-            av = Vector256.Create(Unsafe.Add(ref a, 2));
-            c20 = Fma256(av, b0, c20); c21 = Fma256(av, b1, c21);
-            av = Vector256.Create(Unsafe.Add(ref a, 3));
-            c30 = Fma256(av, b0, c30); c31 = Fma256(av, b1, c31);
-            av = Vector256.Create(Unsafe.Add(ref a, 4));
-            c40 = Fma256(av, b0, c40); c41 = Fma256(av, b1, c41);
-            av = Vector256.Create(Unsafe.Add(ref a, 5));
-            c50 = Fma256(av, b0, c50); c51 = Fma256(av, b1, c51);
-            a = ref Unsafe.Add(ref a, MR);
-            b = ref Unsafe.Add(ref b, 16);
-        }
-        if (full)
-        {
-            var va = Vector256.Create(alpha);
-            Update256(ref c, 0, c00, c01, va);
-            Update256(ref c, ldc, c10, c11, va);
-            Update256(ref c, 2 * ldc, c20, c21, va);
-            Update256(ref c, 3 * ldc, c30, c31, va);
-            Update256(ref c, 4 * ldc, c40, c41, va);
-            Update256(ref c, 5 * ldc, c50, c51, va);
+            for (int kk = 0; kk < kc; kk++)
+            {
+                float s = a[kk];
+                float* row = panel + ((nint)kk * nr);
+                for (int j = 0; j < nr; j++) acc[j] += s * row[j];
+            }
             return;
         }
-        ref float t = ref MemoryMarshal.GetReference(tile);
-        c00.StoreUnsafe(ref t, 0); c01.StoreUnsafe(ref t, 8);
-        c10.StoreUnsafe(ref t, 16); c11.StoreUnsafe(ref t, 24);
-        c20.StoreUnsafe(ref t, 32); c21.StoreUnsafe(ref t, 40);
-        c30.StoreUnsafe(ref t, 48); c31.StoreUnsafe(ref t, 56);
-        c40.StoreUnsafe(ref t, 64); c41.StoreUnsafe(ref t, 72);
-        c50.StoreUnsafe(ref t, 80); c51.StoreUnsafe(ref t, 88);
-    }
-
-    /// <summary>6x8 tile with Vector128.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel128(int kc, ref float a, ref float b, Span<float> tile, bool full, ref float c, int ldc, float alpha)
-    {
-        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int kk = 0; kk < kc; kk++)
+        // nr is a multiple of 4 on vector paths; Vector128 chunks keep one code path for every width.
+        for (int j = 0; j < nr; j += 4)
         {
-            var b0 = Vector128.LoadUnsafe(ref b);
-            var b1 = Vector128.LoadUnsafe(ref b, 4);
-            var av = Vector128.Create(a);
-            c00 = Fma128(av, b0, c00); c01 = Fma128(av, b1, c01);
-            av = Vector128.Create(Unsafe.Add(ref a, 1));
-            c10 = Fma128(av, b0, c10); c11 = Fma128(av, b1, c11);
-            av = Vector128.Create(Unsafe.Add(ref a, 2));
-            c20 = Fma128(av, b0, c20); c21 = Fma128(av, b1, c21);
-            av = Vector128.Create(Unsafe.Add(ref a, 3));
-            c30 = Fma128(av, b0, c30); c31 = Fma128(av, b1, c31);
-            av = Vector128.Create(Unsafe.Add(ref a, 4));
-            c40 = Fma128(av, b0, c40); c41 = Fma128(av, b1, c41);
-            av = Vector128.Create(Unsafe.Add(ref a, 5));
-            c50 = Fma128(av, b0, c50); c51 = Fma128(av, b1, c51);
-            a = ref Unsafe.Add(ref a, MR);
-            b = ref Unsafe.Add(ref b, 8);
-        }
-        if (full)
-        {
-            var va = Vector128.Create(alpha);
-            Update128(ref c, 0, c00, c01, va);
-            Update128(ref c, ldc, c10, c11, va);
-            Update128(ref c, 2 * ldc, c20, c21, va);
-            Update128(ref c, 3 * ldc, c30, c31, va);
-            Update128(ref c, 4 * ldc, c40, c41, va);
-            Update128(ref c, 5 * ldc, c50, c51, va);
-            return;
-        }
-        ref float t = ref MemoryMarshal.GetReference(tile);
-        c00.StoreUnsafe(ref t, 0); c01.StoreUnsafe(ref t, 4);
-        c10.StoreUnsafe(ref t, 8); c11.StoreUnsafe(ref t, 12);
-        c20.StoreUnsafe(ref t, 16); c21.StoreUnsafe(ref t, 20);
-        c30.StoreUnsafe(ref t, 24); c31.StoreUnsafe(ref t, 28);
-        c40.StoreUnsafe(ref t, 32); c41.StoreUnsafe(ref t, 36);
-        c50.StoreUnsafe(ref t, 40); c51.StoreUnsafe(ref t, 44);
-    }
-
-    /// <summary>6x4 tile, scalar.</summary>
-    private static void KernelScalar(int kc, ref float a, ref float b, Span<float> tile)
-    {
-        Span<float> acc = stackalloc float[MR * 4];
-        acc.Clear();
-        for (int kk = 0; kk < kc; kk++)
-        {
-            float b0 = b, b1 = Unsafe.Add(ref b, 1), b2 = Unsafe.Add(ref b, 2), b3 = Unsafe.Add(ref b, 3);
-            for (int i = 0; i < MR; i++)
+            var s0 = Vector128.Load(acc + j);
+            var s1 = Vector128<float>.Zero;
+            int kk = 0;
+            for (; kk + 1 < kc; kk += 2)
             {
-                float av = Unsafe.Add(ref a, i);
-                acc[i * 4] += av * b0;
-                acc[(i * 4) + 1] += av * b1;
-                acc[(i * 4) + 2] += av * b2;
-                acc[(i * 4) + 3] += av * b3;
+                s0 += Vector128.Create(a[kk]) * Vector128.Load(panel + ((nint)kk * nr) + j);
+                s1 += Vector128.Create(a[kk + 1]) * Vector128.Load(panel + ((nint)(kk + 1) * nr) + j);
             }
-            a = ref Unsafe.Add(ref a, MR);
-            b = ref Unsafe.Add(ref b, 4);
+            if (kk < kc) s0 += Vector128.Create(a[kk]) * Vector128.Load(panel + ((nint)kk * nr) + j);
+            (s0 + s1).Store(acc + j);
         }
-        acc.CopyTo(tile);
     }
 }
 
-/// <summary>A left GEMM operand packed once by <see cref="Linalg.PackA"/>; immutable, safe to share between runs.</summary>
+/// <summary>A GEMM operand packed once (<see cref="Linalg.PackA(bool, int, int, ReadOnlySpan{float}, int)"/> or <see cref="Linalg.PackB"/>); immutable, shareable.</summary>
 public sealed class PackedMatrix
 {
-    internal PackedMatrix(int rows, int columns, float[] data)
+    internal PackedMatrix(int rows, int columns, float[] data, GemmIsa isa, bool packedA)
     {
         Rows = rows;
         Columns = columns;
         Data = data;
+        Isa = isa;
+        IsPackedA = packedA;
     }
 
     public int Rows { get; }
     public int Columns { get; }
+    public GemmIsa Isa { get; }
+    internal bool IsPackedA { get; }
     internal float[] Data { get; }
 }

@@ -39,7 +39,8 @@ public static class MathElementwise
         switch (x.Type)
         {
             case DataType.Float:
-                Apply(op, x.ReadOnlySpan<float>(), context.OutputUninitialized(0, DataType.Float, x.Shape).Span<float>());
+                FloatParallel(op, x.ReadOnlySpan<float>(), context.OutputUninitialized(0, DataType.Float, x.Shape).Span<float>(),
+                    context.Options.IntraOpThreads);
                 return;
             case DataType.Double:
                 {
@@ -69,9 +70,37 @@ public static class MathElementwise
         }
     }
 
+    private static unsafe void FloatParallel<TOp>(TOp op, ReadOnlySpan<float> src, Span<float> dst, int threads) where TOp : struct, IFloatFunction
+    {
+        int chunks = NnFast.Enabled ? NnFast.Chunks(src.Length, src.Length / 16, threads) : 1;
+        if (chunks <= 1)
+        {
+            Apply(op, src, dst);
+            return;
+        }
+        fixed (float* x = src)
+        fixed (float* y = dst)
+        {
+            var body = new FloatBody<TOp>(op, x, y, src.Length, chunks);
+            IntraOp.For(chunks, threads, body);
+        }
+    }
+
+    private readonly unsafe struct FloatBody<TOp>(TOp op, float* x, float* y, int n, int chunks) : IParallelBody where TOp : struct, IFloatFunction
+    {
+        public void Invoke(int index)
+        {
+            int from = ChunkStart(n, index, chunks), to = ChunkStart(n, index + 1, chunks);
+            Apply(op, new ReadOnlySpan<float>(x + from, to - from), new Span<float>(y + from, to - from));
+        }
+    }
+
+    /// <summary>Start of chunk <paramref name="index"/> of <paramref name="n"/> elements, on a 16-element boundary.</summary>
+    private static int ChunkStart(int n, int index, int chunks) => index >= chunks ? n : (int)((long)n * index / chunks) & ~15;
+
     private static void Apply<TOp>(TOp op, ReadOnlySpan<float> src, Span<float> dst) where TOp : struct, IFloatFunction
     {
-        if (op.TryInvoke(src, dst)) return;
+        if (NnFast.Enabled && op.TryInvoke(src, dst)) return;
         for (int i = 0; i < src.Length; i++) dst[i] = op.Invoke(src[i]);
     }
 
@@ -96,13 +125,40 @@ public static class MathElementwise
         public void Invoke<T>() where T : unmanaged, INumber<T>
         {
             var x = context.Input(0);
-            ApplyNumeric(op, x.ReadOnlySpan<T>(), context.OutputUninitialized(0, x.Type, x.Shape).Span<T>());
+            var src = x.ReadOnlySpan<T>();
+            var dst = context.OutputUninitialized(0, x.Type, x.Shape).Span<T>();
+            int threads = context.Options.IntraOpThreads;
+            int chunks = NnFast.Enabled ? NnFast.Chunks(src.Length, src.Length / 16, threads) : 1;
+            if (chunks <= 1)
+            {
+                ApplyNumeric(op, src, dst);
+                return;
+            }
+            unsafe
+            {
+                fixed (T* px = src)
+                fixed (T* py = dst)
+                {
+                    var body = new NumericBody<TOp, T>(op, px, py, src.Length, chunks);
+                    IntraOp.For(chunks, threads, body);
+                }
+            }
+        }
+    }
+
+    private readonly unsafe struct NumericBody<TOp, T>(TOp op, T* x, T* y, int n, int chunks) : IParallelBody
+        where TOp : struct, INumericFunction where T : unmanaged, INumber<T>
+    {
+        public void Invoke(int index)
+        {
+            int from = ChunkStart(n, index, chunks), to = ChunkStart(n, index + 1, chunks);
+            ApplyNumeric(op, new ReadOnlySpan<T>(x + from, to - from), new Span<T>(y + from, to - from));
         }
     }
 
     private static void ApplyNumeric<TOp, T>(TOp op, ReadOnlySpan<T> src, Span<T> dst) where TOp : struct, INumericFunction where T : unmanaged, INumber<T>
     {
-        if (op.TryInvoke(src, dst)) return;
+        if (NnFast.Enabled && op.TryInvoke(src, dst)) return;
         for (int i = 0; i < src.Length; i++) dst[i] = op.Invoke(src[i]);
     }
 
@@ -190,8 +246,16 @@ public static class MathElementwise
 
     private readonly struct NumericBinaryAction<TOp>(KernelContext context) : INumericAction where TOp : struct, INumericBinary
     {
-        public void Invoke<T>() where T : unmanaged, INumber<T> =>
-            Broadcast.Binary<T, T, NumericBinaryOp<T, TOp>>(context, context.Input(0).Type);
+        public void Invoke<T>() where T : unmanaged, INumber<T>
+        {
+            var a = context.Input(0);
+            var b = context.Input(1);
+            var output = context.OutputUninitialized(0, a.Type, Broadcast.Shape(a.Shape, b.Shape));
+            if (NnFast.Enabled)
+                Broadcast.BinaryParallel<T, T, NumericBinaryOp<T, TOp>>(a.ReadOnlySpan<T>(), a.Shape, b.ReadOnlySpan<T>(), b.Shape,
+                    output.Span<T>(), output.Shape, context.Options.IntraOpThreads);
+            else Broadcast.Binary<T, T, NumericBinaryOp<T, TOp>>(a, b, output);
+        }
     }
 
     /// <summary>Folds inputs 0..n-1 with a broadcasting binary op into output 0 (variadic Max, Min, Sum, Mean).</summary>
@@ -232,6 +296,13 @@ public static class MathElementwise
         return Tensor.FromArray(a.Type, r, shape);
     }
 
+    private static bool AllShaped(KernelContext context, ReadOnlySpan<int> shape)
+    {
+        for (int i = 0; i < context.InputCount; i++)
+            if (!context.Input(i).Shape.AsSpan().SequenceEqual(shape)) return false;
+        return true;
+    }
+
     private readonly struct VariadicAction<TOp>(KernelContext context, bool mean) : INumericAction where TOp : struct, INumericBinary
     {
         public void Invoke<T>() where T : unmanaged, INumber<T>
@@ -242,6 +313,18 @@ public static class MathElementwise
             int[] shape;
             try { shape = Broadcast.ShapeOfAll(shapes); }
             catch (ArgumentException e) { throw context.Error(e.Message); }
+            if (NnFast.Enabled && n >= 2 && !mean && AllShaped(context, shape))
+            {
+                // Same-shape inputs: fold straight into the output, no intermediates.
+                var result = context.OutputUninitialized(0, context.Input(0).Type, shape);
+                var into = result.Span<T>();
+                int threads = context.Options.IntraOpThreads;
+                Broadcast.BinaryParallel<T, T, NumericBinaryOp<T, TOp>>(context.Input(0).ReadOnlySpan<T>(), shape,
+                    context.Input(1).ReadOnlySpan<T>(), shape, into, shape, threads);
+                for (int i = 2; i < n; i++)
+                    Broadcast.BinaryParallel<T, T, NumericBinaryOp<T, TOp>>(into, shape, context.Input(i).ReadOnlySpan<T>(), shape, into, shape, threads);
+                return;
+            }
             var acc = context.Input(0);
             for (int i = 1; i < n; i++) acc = Fold<T, TOp>(acc, context.Input(i));
             var output = context.Output(0, acc.Type, shape);
@@ -263,6 +346,12 @@ public interface INumericBinary
 
     /// <summary>Both spans the same length (no broadcast inside the run); false to use the scalar loop.</summary>
     static abstract bool TryInvoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : unmanaged, INumber<T>;
+
+    /// <summary>A span and a broadcast scalar (per-channel and scalar operands); false to use the scalar loop.</summary>
+    static virtual bool TryInvoke<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : unmanaged, INumber<T> => false;
+
+    /// <summary>A broadcast scalar and a span; false to use the scalar loop.</summary>
+    static virtual bool TryInvoke<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : unmanaged, INumber<T> => false;
 }
 
 /// <summary>Adapts an <see cref="INumericBinary"/> to the broadcast driver's <see cref="IBinaryOp{T, TResult}"/>.</summary>
@@ -270,6 +359,8 @@ public readonly struct NumericBinaryOp<T, TOp> : IBinaryOp<T, T> where T : unman
 {
     public static T Invoke(T x, T y) => TOp.Invoke(x, y);
     public static bool TryInvoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TOp.TryInvoke(x, y, destination);
+    public static bool TryInvoke(ReadOnlySpan<T> x, T y, Span<T> destination) => NnFast.Enabled && TOp.TryInvoke(x, y, destination);
+    public static bool TryInvoke(T x, ReadOnlySpan<T> y, Span<T> destination) => NnFast.Enabled && TOp.TryInvoke(x, y, destination);
 }
 
 /// <summary>

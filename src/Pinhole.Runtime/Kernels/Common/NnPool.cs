@@ -114,8 +114,19 @@ internal sealed class NnPoolKernel : OpKernel
             padEnd[j] = (int)pe;
             outShape[2 + i] = (int)output;
         }
-        var y = context.Output(0, x.Type, outShape);
         bool wantIndices = _kind == NnPoolKind.Max && context.HasOutput(1);
+        if (!wantIndices && _kind != NnPoolKind.Lp && x.Type == DataType.Float && rank <= 2 && d[1] == 1 && d[2] == 1 && NnFast.Enabled)
+        {
+            var g = new NnPool2D(inSize[1], inSize[2], outSize[1], outSize[2], k[1], k[2], s[1], s[2],
+                padBegin[1], padBegin[2], padEnd[1], padEnd[2], _kind == NnPoolKind.Max, _countIncludePad);
+            if (NnPoolFast.Supports(g))
+            {
+                var fast = context.OutputUninitialized(0, x.Type, outShape);
+                NnPoolFast.Run(x.ReadOnlySpan<float>(), fast.Span<float>(), x.Shape[0] * x.Shape[1], g, context.Options.IntraOpThreads);
+                return;
+            }
+        }
+        var y = context.Output(0, x.Type, outShape);
         var indices = wantIndices ? context.Output(1, DataType.Int64, outShape) : null;
         if (y.Length == 0) return;
 

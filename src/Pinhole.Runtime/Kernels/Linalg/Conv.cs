@@ -3,7 +3,12 @@ using System.Runtime.CompilerServices;
 
 namespace Pinhole.Runtime.Kernels;
 
-/// <summary>Conv (1-D/2-D/3-D, groups, dilations, strides, pads, auto_pad, bias) by im2col + GEMM; also com.microsoft FusedConv.</summary>
+/// <summary>
+/// Conv (1-D/2-D/3-D, groups, dilations, strides, pads, auto_pad, bias) and com.microsoft FusedConv. The method is
+/// chosen at prepare time when W is constant: depthwise (vectorized direct kernel), pointwise (1x1 stride 1: packed
+/// GEMM straight on the input), or im2col + packed GEMM; bias and activation run in the GEMM epilogue. Weights are
+/// packed once and not kept unpacked.
+/// </summary>
 internal sealed class Conv : OpKernel
 {
     [ModuleInitializer]
@@ -13,16 +18,25 @@ internal sealed class Conv : OpKernel
         KernelRegistry.Register("com.microsoft", "FusedConv", 1, info => new Conv(info, fused: true));
     }
 
+    private enum Method { General, Depthwise, Pointwise, Im2Col }
+
     private readonly string _autoPad;
     private readonly long[]? _kernelShape;
     private readonly long[]? _strides;
     private readonly long[]? _dilations;
     private readonly long[]? _pads;
     private readonly int _group;
-    private readonly float[]? _constWeight;
-    /// <summary>Per group, the constant weight packed for the GEMM (null when W is not an initializer).</summary>
+    private readonly GemmIsa _isa = Isa.ForKernel;
+    private readonly Method _method;
+    private readonly int[]? _wShape;
+    /// <summary>Depthwise only: the weights as float32 (the kernel's only copy).</summary>
+    private readonly float[]? _depthwiseWeight;
+    /// <summary>Per group, the constant weight packed for the GEMM.</summary>
     private readonly PackedMatrix[]? _packedWeight;
+    private readonly float[]? _constBias;
     private readonly LinalgActivation _activation;
+    /// <summary>Geometry of the last input shape (immutable; replaced when the shape changes).</summary>
+    private Geometry? _last;
 
     private Conv(KernelInfo info, bool fused)
     {
@@ -35,18 +49,6 @@ internal sealed class Conv : OpKernel
         _pads = info.GetInts("pads");
         _group = checked((int)info.GetInt("group", 1));
         if (_group < 1) throw info.Invalid("group must be >= 1");
-        var w = info.ConstantInput(1);
-        if (w != null && LinalgHelpers.ViaFloat32(w.Type) || w?.Type == DataType.Double)
-        {
-            _constWeight = FloatConversion.ToFloat(w!).ReadOnlySpan<float>().ToArray();
-            if (w!.Rank >= 3 && w.Shape[0] % _group == 0 && w.Shape[0] / _group > 1)
-            {
-                int mg = w.Shape[0] / _group, kg = w.Length / w.Shape[0];
-                _packedWeight = new PackedMatrix[_group];
-                for (int g = 0; g < _group; g++)
-                    _packedWeight[g] = Linalg.PackA(false, mg, kg, _constWeight.AsSpan(g * mg * kg, mg * kg), kg);
-            }
-        }
         _activation = LinalgActivation.None;
         if (fused)
         {
@@ -55,6 +57,63 @@ internal sealed class Conv : OpKernel
             _activation = LinalgActivation.Parse(name, p.Length > 0 ? p[0] : null, p.Length > 1 ? p[1] : null, p.Length > 2 ? p[2] : null)
                 ?? throw info.Unsupported($"FusedConv activation '{name}' is not supported");
         }
+        var b = info.ConstantInput(2);
+        if (b != null && b.Rank == 1 && (LinalgHelpers.ViaFloat32(b.Type) || b.Type == DataType.Double))
+            _constBias = FloatConversion.ToFloat(b).ReadOnlySpan<float>().ToArray();
+
+        var w = info.ConstantInput(1);
+        if (w == null || w.Rank < 3 || !(LinalgHelpers.ViaFloat32(w.Type) || w.Type == DataType.Double) || w.Shape[0] % _group != 0) return;
+        int r = w.Rank - 2;
+        int m = w.Shape[0], mg = m / _group, kCount = 1;
+        for (int d = 0; d < r; d++) kCount *= w.Shape[d + 2];
+        int kg = w.Shape[1] * kCount;
+        if (m == 0 || kg == 0) return;
+        _wShape = w.Shape;
+        var wf = FloatConversion.ToFloat(w).ReadOnlySpan<float>();
+        if (w.Shape[1] == 1 && mg == 1 && r == 2 && _group > 1)
+        {
+            _method = Method.Depthwise;
+            _depthwiseWeight = wf.ToArray();
+            return;
+        }
+        bool pointwise = kCount == 1 && _autoPad != "SAME_UPPER" && _autoPad != "SAME_LOWER";
+        if (_strides != null) foreach (long s in _strides) pointwise &= s == 1;
+        if (_pads != null && _autoPad == "NOTSET") foreach (long p in _pads) pointwise &= p == 0;
+        _method = pointwise ? Method.Pointwise : Method.Im2Col;
+        _packedWeight = new PackedMatrix[_group];
+        for (int g = 0; g < _group; g++)
+            _packedWeight[g] = Linalg.PackA(false, mg, kg, wf.Slice(g * mg * kg, mg * kg), kg, _isa);
+    }
+
+    public override string Variant
+    {
+        get
+        {
+            string method = _method switch
+            {
+                Method.Depthwise => "depthwise",
+                Method.Pointwise => "1x1-gemm",
+                Method.Im2Col => "im2col+gemm",
+                _ => "im2col+gemm(runtime W)",
+            };
+            string act = _activation.IsNone ? "" : "+" + _activation.Name;
+            return $"{method}/{Isa.Name(_isa)}{act}";
+        }
+    }
+
+    /// <summary>Everything derived from the input shape, validated once per distinct shape.</summary>
+    private sealed class Geometry
+    {
+        public required int[] XShape;
+        public required int[] OutShape;
+        public required int[] Input;
+        public required int[] Kernel;
+        public required int[] Output;
+        public required int[] Strides;
+        public required int[] Dilations;
+        public required int[] Pads;
+        public int InCount, OutCount, KCount;
+        public bool Pointwise;
     }
 
     private static int[] Attr(KernelContext context, long[]? v, int rank, int def, string name)
@@ -66,20 +125,16 @@ internal sealed class Conv : OpKernel
         return r;
     }
 
-    public override void Execute(KernelContext context)
+    private Geometry Prepare(KernelContext context, Tensor xt, Tensor wt)
     {
-        var xt = context.Input(0);
-        var wt = context.Input(1);
-        var bt = context.OptionalInput(2);
         if (xt.Rank < 3) throw context.Error($"X must have rank >= 3, got {Tensor.FormatShape(xt.Shape)}");
         if (wt.Rank != xt.Rank) throw context.Error($"W rank {wt.Rank} differs from X rank {xt.Rank}");
         if (!LinalgHelpers.ViaFloat32(xt.Type) && xt.Type != DataType.Double)
             throw context.Error($"element type {DataTypes.OnnxName(xt.Type)} is not supported");
         int r = xt.Rank - 2;
-        int batch = xt.Shape[0], channels = xt.Shape[1], m = wt.Shape[0];
-        int group = _group;
-        if (channels % group != 0 || m % group != 0 || wt.Shape[1] * group != channels)
-            throw context.Error($"X {Tensor.FormatShape(xt.Shape)} and W {Tensor.FormatShape(wt.Shape)} do not match group {group}");
+        int channels = xt.Shape[1], m = wt.Shape[0];
+        if (channels % _group != 0 || m % _group != 0 || wt.Shape[1] * _group != channels)
+            throw context.Error($"X {Tensor.FormatShape(xt.Shape)} and W {Tensor.FormatShape(wt.Shape)} do not match group {_group}");
         var kernel = _kernelShape != null ? Attr(context, _kernelShape, r, 1, "kernel_shape") : wt.Shape.AsSpan(2).ToArray();
         for (int d = 0; d < r; d++)
             if (kernel[d] != wt.Shape[d + 2]) throw context.Error("kernel_shape does not match W");
@@ -88,36 +143,63 @@ internal sealed class Conv : OpKernel
         int[]? padsAttr = _pads != null ? Attr(context, _pads, 2 * r, 0, "pads") : null;
         var input = xt.Shape.AsSpan(2).ToArray();
         var output = LinalgConv.OutputSize(context, input, kernel, strides, dilations, _autoPad, padsAttr, out var pads);
-        if (bt != null && (bt.Rank != 1 || bt.Shape[0] != m)) throw context.Error($"B must have shape [{m}]");
-
         var outShape = new int[xt.Rank];
-        outShape[0] = batch;
+        outShape[0] = xt.Shape[0];
         outShape[1] = m;
         output.CopyTo(outShape, 2);
-        var x = FloatConversion.ToFloat(xt).ReadOnlySpan<float>();
-        var w = _constWeight ?? FloatConversion.ToFloat(wt).ReadOnlySpan<float>().ToArray();
-        var yt = xt.Type == DataType.Float ? context.Output(0, DataType.Float, outShape) : Tensor.Zeros(DataType.Float, outShape);
-        var y = yt.Span<float>();
-        int inCount = 1, outCount = 1, kCount = 1;
-        for (int d = 0; d < r; d++) { inCount *= input[d]; outCount *= output[d]; kCount *= kernel[d]; }
-        int cg = channels / group, mg = m / group, kg = cg * kCount;
-        bool pointwise = kCount == 1;
+        var g = new Geometry
+        {
+            XShape = (int[])xt.Shape.Clone(), OutShape = outShape, Input = input, Kernel = kernel, Output = output,
+            Strides = strides, Dilations = dilations, Pads = pads, InCount = 1, OutCount = 1, KCount = 1,
+        };
+        for (int d = 0; d < r; d++) { g.InCount *= input[d]; g.OutCount *= output[d]; g.KCount *= kernel[d]; }
+        bool pointwise = g.KCount == 1;
         for (int d = 0; d < r; d++) pointwise &= strides[d] == 1 && pads[d] == 0 && pads[d + r] == 0;
-        bool depthwise = cg == 1 && mg == 1 && r == 2 && group > 1;
-        int threads = context.Options.IntraOpThreads;
+        g.Pointwise = pointwise;
+        return g;
+    }
 
+    public override unsafe void Execute(KernelContext context)
+    {
+        var xt = context.Input(0);
+        var wt = context.Input(1);
+        var bt = context.OptionalInput(2);
+        var geo = _last;
+        if (geo == null || !geo.XShape.AsSpan().SequenceEqual(xt.Shape) || !SameW(geo, wt))
+        {
+            geo = Prepare(context, xt, wt);
+            _last = geo;
+        }
+        int batch = xt.Shape[0], channels = xt.Shape[1], m = wt.Shape[0];
+        if (bt != null && (bt.Rank != 1 || bt.Shape[0] != m)) throw context.Error($"B must have shape [{m}]");
+        var outShape = geo.OutShape;
+        var yt = xt.Type == DataType.Float ? context.OutputUninitialized(0, DataType.Float, outShape) : Tensor.Zeros(DataType.Float, outShape);
+        var y = yt.Span<float>();
+        int outCount = geo.OutCount, inCount = geo.InCount;
+        int group = _group;
+        int cg = channels / group, mg = m / group, kg = cg * geo.KCount;
+        int threads = context.Options.IntraOpThreads;
+        ReadOnlySpan<float> bias = _constBias ?? (bt != null ? FloatConversion.ToFloat(bt).ReadOnlySpan<float>() : default);
         if (outCount > 0 && batch > 0)
         {
-            if (depthwise)
+            var x = FloatConversion.ToFloat(xt).ReadOnlySpan<float>();
+            if (_method == Method.Depthwise)
             {
-                for (int n = 0; n < batch; n++)
-                    for (int c = 0; c < channels; c++)
-                        Depthwise2D(x.Slice(((n * channels) + c) * inCount, inCount), w.AsSpan(c * kCount, kCount), input, kernel, output,
-                            strides, dilations, pads, y.Slice(((n * m) + c) * outCount, outCount));
+                var s = new ConvDepthwise.Shape(geo.Input[0], geo.Input[1], geo.Kernel[0], geo.Kernel[1], geo.Output[0], geo.Output[1],
+                    geo.Strides[0], geo.Strides[1], geo.Dilations[0], geo.Dilations[1], geo.Pads[0], geo.Pads[1]);
+                fixed (float* px = x)
+                fixed (float* pw = _depthwiseWeight)
+                fixed (float* pb = bias)
+                fixed (float* py = y)
+                {
+                    var epi = new EpilogueArgs(null, null, _activation);
+                    ConvDepthwise.Run(px, pw, bias.IsEmpty ? null : pb, py, batch * channels, channels, s, epi, threads, _isa);
+                }
             }
             else
             {
-                float[]? col = pointwise ? null : ArrayPool<float>.Shared.Rent(kg * outCount);
+                float[]? w = _packedWeight == null ? FloatConversion.ToFloat(wt).ReadOnlySpan<float>().ToArray() : null;
+                float[]? col = geo.Pointwise ? null : ArrayPool<float>.Shared.Rent(kg * outCount);
                 try
                 {
                     for (int n = 0; n < batch; n++)
@@ -126,16 +208,18 @@ internal sealed class Conv : OpKernel
                         {
                             var xg = x.Slice(((n * channels) + (g * cg)) * inCount, cg * inCount);
                             ReadOnlySpan<float> bmat = xg;
-                            if (!pointwise)
+                            if (col != null)
                             {
-                                LinalgConv.Im2Col(xg, cg, input, kernel, output, strides, dilations, pads, col);
+                                LinalgConv.Im2Col(xg, cg, geo.Input, geo.Kernel, geo.Output, geo.Strides, geo.Dilations, geo.Pads, col);
                                 bmat = col.AsSpan(0, kg * outCount);
                             }
                             var yg = y.Slice(((n * m) + (g * mg)) * outCount, mg * outCount);
-                            if (_packedWeight != null && _packedWeight[g].Rows == mg && _packedWeight[g].Columns == kg)
-                                Linalg.Gemm(_packedWeight[g], false, outCount, 1f, bmat, outCount, 0f, yg, outCount, threads);
+                            var epilogue = new GemmEpilogue(bias.IsEmpty ? default : bias.Slice(g * mg, mg), default, _activation);
+                            if (_packedWeight != null)
+                                Linalg.Gemm(_packedWeight[g], false, outCount, 1f, bmat, outCount, 0f, yg, outCount, threads, epilogue);
                             else
-                                Linalg.Gemm(false, false, mg, outCount, kg, 1f, w.AsSpan(g * mg * kg, mg * kg), kg, bmat, outCount, 0f, yg, outCount, threads);
+                                Linalg.Gemm(false, false, mg, outCount, kg, 1f, w.AsSpan(g * mg * kg, mg * kg), kg, bmat, outCount, 0f, yg, outCount,
+                                    threads, _isa, epilogue);
                         }
                     }
                 }
@@ -144,53 +228,21 @@ internal sealed class Conv : OpKernel
                     if (col != null) ArrayPool<float>.Shared.Return(col);
                 }
             }
-            if (bt != null)
-            {
-                var bias = FloatConversion.ToFloat(bt).ReadOnlySpan<float>();
-                for (int n = 0; n < batch; n++)
-                    for (int c = 0; c < m; c++)
-                    {
-                        var plane = y.Slice(((n * m) + c) * outCount, outCount);
-                        System.Numerics.Tensors.TensorPrimitives.Add(plane, bias[c], plane);
-                    }
-            }
-            _activation.Apply(y);
+        }
+        else
+        {
+            y.Clear();
         }
         if (xt.Type != DataType.Float) FloatConversion.FromFloat(y, context.Output(0, xt.Type, outShape));
     }
 
-    /// <summary>One channel of a 2-D depthwise convolution, accumulated row by row.</summary>
-    private static void Depthwise2D(ReadOnlySpan<float> x, ReadOnlySpan<float> w, int[] input, int[] kernel, int[] output,
-        int[] strides, int[] dilations, int[] pads, Span<float> y)
+    private bool SameW(Geometry geo, Tensor wt)
     {
-        int ih = input[0], iw = input[1], kh = kernel[0], kw = kernel[1], oh = output[0], ow = output[1];
-        int sh = strides[0], sw = strides[1], dh = dilations[0], dw = dilations[1], pt = pads[0], pl = pads[1];
-        for (int o = 0; o < oh; o++)
-        {
-            var yrow = y.Slice(o * ow, ow);
-            for (int a = 0; a < kh; a++)
-            {
-                int i = (o * sh) - pt + (a * dh);
-                if ((uint)i >= (uint)ih) continue;
-                var xrow = x.Slice(i * iw, iw);
-                for (int b = 0; b < kw; b++)
-                {
-                    float wv = w[(a * kw) + b];
-                    int off = (b * dw) - pl;
-                    int lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
-                    int hi = iw - off <= 0 ? 0 : Math.Min(ow, ((iw - off - 1) / sw) + 1);
-                    if (hi <= lo) continue;
-                    if (sw == 1)
-                    {
-                        var t = yrow.Slice(lo, hi - lo);
-                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(xrow.Slice(lo + off, hi - lo), wv, t, t);
-                    }
-                    else
-                    {
-                        for (int q = lo; q < hi; q++) yrow[q] += wv * xrow[(q * sw) + off];
-                    }
-                }
-            }
-        }
+        // A constant W was checked against X when the geometry was made; a runtime W is checked here every call.
+        if (_wShape != null) return true;
+        if (wt.Rank != geo.XShape.Length || wt.Shape[1] * _group != geo.XShape[1]) return false;
+        for (int d = 2; d < wt.Rank; d++)
+            if (wt.Shape[d] != geo.Kernel[d - 2]) return false;
+        return geo.OutShape[1] == wt.Shape[0];
     }
 }

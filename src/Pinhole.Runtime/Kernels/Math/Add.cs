@@ -31,8 +31,14 @@ internal sealed class Add : OpKernel
 
     private readonly struct Action(KernelContext context) : INumericAction
     {
-        public void Invoke<T>() where T : unmanaged, INumber<T> =>
-            Broadcast.Binary<T, T, AddOp<T>>(context, context.Input(0).Type);
+        public void Invoke<T>() where T : unmanaged, INumber<T>
+        {
+            var a = context.Input(0);
+            var b = context.Input(1);
+            var output = context.OutputUninitialized(0, a.Type, Broadcast.Shape(a.Shape, b.Shape));
+            Broadcast.BinaryParallel<T, T, AddOp<T>>(a.ReadOnlySpan<T>(), a.Shape, b.ReadOnlySpan<T>(), b.Shape,
+                output.Span<T>(), output.Shape, NnFast.Enabled ? context.Options.IntraOpThreads : 1);
+        }
     }
 }
 

@@ -18,4 +18,19 @@ internal readonly struct DivOp : INumericBinary
         TensorPrimitives.Divide(x, y, destination);
         return true;
     }
+
+    // Floating point only: integer division must keep the scalar loop's divide-by-zero and overflow errors.
+    public static bool TryInvoke<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double)) return false;
+        TensorPrimitives.Divide(x, y, destination);
+        return true;
+    }
+
+    public static bool TryInvoke<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double)) return false;
+        TensorPrimitives.Divide(x, y, destination);
+        return true;
+    }
 }

@@ -18,4 +18,16 @@ internal readonly struct SubOp : INumericBinary
         TensorPrimitives.Subtract(x, y, destination);
         return true;
     }
+
+    public static bool TryInvoke<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : unmanaged, INumber<T>
+    {
+        TensorPrimitives.Subtract(x, y, destination);
+        return true;
+    }
+
+    public static bool TryInvoke<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : unmanaged, INumber<T>
+    {
+        TensorPrimitives.Subtract(x, y, destination);
+        return true;
+    }
 }

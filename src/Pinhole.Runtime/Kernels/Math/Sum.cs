@@ -18,4 +18,16 @@ internal readonly struct SumOp : INumericBinary
         TensorPrimitives.Add(x, y, destination);
         return true;
     }
+
+    public static bool TryInvoke<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : unmanaged, INumber<T>
+    {
+        TensorPrimitives.Add(x, y, destination);
+        return true;
+    }
+
+    public static bool TryInvoke<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : unmanaged, INumber<T>
+    {
+        TensorPrimitives.Add(y, x, destination);
+        return true;
+    }
 }

@@ -29,11 +29,18 @@ internal sealed class LRN : OpKernel
         if (!NnData.IsFloat(x.Type)) throw context.Error($"element type {DataTypes.OnnxName(x.Type)} is not supported");
         if (x.Rank < 2) throw context.Error("input must have rank 2 or more");
         int batch = x.Shape[0], channels = x.Shape[1], spatial = NnData.Product(x.Shape, 2, x.Rank);
+        float k = _alpha / _size;
+        if (x.Type == DataType.Float && NnFast.Enabled && NnLrnFast.Supports(channels))
+        {
+            var fast = context.OutputUninitialized(0, x.Type, x.Shape);
+            NnLrnFast.Run(x.ReadOnlySpan<float>(), fast.Span<float>(), batch, channels, spatial, _size, k, _bias, _beta,
+                context.Options.IntraOpThreads);
+            return;
+        }
         var y = context.Output(0, x.Type, x.Shape);
         var xs = NnData.Floats(x);
         var ys = NnRows.Destination(y, out var temp);
         int before = (_size - 1) / 2, after = _size - 1 - before;
-        float k = _alpha / _size;
         for (int b = 0; b < batch; b++)
         {
             for (int c = 0; c < channels; c++)

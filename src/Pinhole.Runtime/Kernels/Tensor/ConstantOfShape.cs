@@ -24,7 +24,12 @@ internal sealed class ConstantOfShape : OpKernel
         var shape = new int[dims.Length];
         for (int i = 0; i < shape.Length; i++)
             shape[i] = dims[i] is >= 0 and <= int.MaxValue ? (int)dims[i] : throw context.Error($"invalid dimension {dims[i]}");
-        var y = context.Output(0, _type, shape);
-        if (_value is not null && y.Length > 0) TensorMoves.Fill(y, _value);
+        if (_value is null)
+        {
+            context.Output(0, _type, shape);
+            return;
+        }
+        var y = context.OutputUninitialized(0, _type, shape);
+        if (y.Length > 0) TensorMoves.Fill(y, _value);
     }
 }

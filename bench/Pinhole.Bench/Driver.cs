@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Pinhole.Onnx;
+using Pinhole.Tools.Benchmarking;
+using Pinhole.Tools.Transforms;
+
+namespace Pinhole.Bench;
+
+/// <summary>
+/// Benchmarks Pinhole against ONNX Runtime on the issue's models: for each model and thread count, each runtime runs in
+/// its own child process (this program with <c>--worker</c>) on the same seeded random inputs; prints a table of p50
+/// ratios (Pinhole / ORT) with geometric means, output agreement, load time and peak memory, and writes JSON and
+/// optionally markdown.
+/// </summary>
+internal static class Driver
+{
+    private const string Usage = """
+        usage: Pinhole.Bench [--models a,b] [--threads 1,2] [--runs 20] [--warmup 3] [--max-seconds 30]
+                             [--out DIR] [--markdown FILE] [--seed 42] [--list]
+          --models       substrings of model names to run (default: all)
+          --threads      thread counts (default 1,2)
+          --runs         timed runs per measurement (default 20); --warmup untimed runs first (default 3)
+          --max-seconds  stop a measurement's timed runs after this long, once 5 ran (default 30; 0 = no limit)
+          --out          folder for inputs, outputs and results.json (default artifacts/bench)
+          --markdown     write the report there; a file holding the markers <!-- bench:begin --> and
+                         <!-- bench:end --> gets only the part between them replaced
+        """;
+
+    private static readonly HashSet<string> Flags = ["--list", "--help"];
+    private static readonly string[] Known = ["--models", "--threads", "--runs", "--warmup", "--max-seconds", "--out", "--markdown", "--seed", "--list", "--help"];
+
+    public static int Run(string[] args)
+    {
+        Arguments a;
+        try
+        {
+            a = new Arguments(args, Flags);
+            if (a.Unknown(Known).FirstOrDefault() is string unknown) throw new ArgumentException($"unknown option {unknown}");
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        if (a.Has("--help"))
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        string root = RepositoryRoot();
+        string shared = Path.GetFullPath(Path.Combine(root, "..", "shared"));
+        var models = BenchModels.All(root, shared);
+        if (a.Get("--models") is string filter)
+        {
+            var parts = filter.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            models = models.Where(m => parts.Any(p => m.Name.Contains(p, StringComparison.OrdinalIgnoreCase))).ToList();
+        }
+        if (a.Has("--list"))
+        {
+            foreach (var m in models) Console.WriteLine($"{m.Name,-22} {m.Path}");
+            return 0;
+        }
+        var threads = (a.Get("--threads") ?? "1,2").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+        int runs = a.Int("--runs", 20), warmup = a.Int("--warmup", 3), seed = a.Int("--seed", 42);
+        double maxSeconds = a.Double("--max-seconds", 30);
+        string outDir = Path.GetFullPath(a.Get("--out") ?? Path.Combine(root, "artifacts", "bench"));
+        Directory.CreateDirectory(outDir);
+
+        var rows = new List<BenchRow>();
+        var started = Stopwatch.StartNew();
+        foreach (var model in models)
+        {
+            string path;
+            try
+            {
+                path = model.Prepare();
+            }
+            catch (Exception e) when (e is IOException or PinholeException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"{model.Name}: cannot prepare the model: {e.Message}");
+                foreach (int t in threads) rows.Add(new BenchRow(model.Name, t, null, null, null, null, e.Message));
+                continue;
+            }
+            string inputs = Path.Combine(outDir, "inputs", model.Name);
+            WriteInputs(path, inputs, seed);
+            foreach (int t in threads)
+            {
+                Console.Error.Write($"{model.Name}, {t} thread{(t == 1 ? "" : "s")}: ");
+                string pinholeOut = Path.Combine(outDir, "outputs", model.Name, $"pinhole-t{t}");
+                string ortOut = Path.Combine(outDir, "outputs", model.Name, $"ort-t{t}");
+                var (pinhole, pinholeError) = RunWorker("pinhole", path, t, runs, warmup, maxSeconds, inputs, pinholeOut, outDir);
+                var (ort, ortError) = RunWorker("ort", path, t, runs, warmup, maxSeconds, inputs, ortOut, outDir);
+                double? diff = pinhole is not null && ort is not null ? MaxAbsDiff(pinholeOut, ortOut) : null;
+                var row = new BenchRow(model.Name, t, pinhole, ort, diff, Ratio(pinhole, ort),
+                    pinholeError is null && ortError is null ? null : string.Join("; ", new[] { pinholeError, ortError }.Where(x => x is not null)));
+                rows.Add(row);
+                Console.Error.WriteLine(row.P50Ratio is double r
+                    ? string.Create(CultureInfo.InvariantCulture, $"p50 {pinhole!.LatencyMs.P50:F2} ms vs ORT {ort!.LatencyMs.P50:F2} ms, ratio {r:F2}")
+                    : "failed: " + row.Error);
+            }
+        }
+
+        var report = new BenchReport
+        {
+            Date = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+            Commit = Git(root, "rev-parse --short HEAD") + (Git(root, "status --porcelain --untracked-files=no").Length > 0 ? " (modified)" : ""),
+            Machine = Machine.Describe(),
+            Command = "dotnet run -c Release --project bench/Pinhole.Bench -- " + string.Join(' ', args),
+            Runs = runs,
+            Warmup = warmup,
+            Seconds = started.Elapsed.TotalSeconds,
+            OrtVersion = rows.Select(r => r.Ort?.RuntimeVersion).FirstOrDefault(v => v is not null),
+            Rows = rows,
+            GeomeanP50Ratio = threads.ToDictionary(t => t.ToString(CultureInfo.InvariantCulture), t => Geomean(rows.Where(r => r.Threads == t).Select(r => r.P50Ratio))),
+        };
+        File.WriteAllText(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(report, BenchJsonContext.Default.BenchReport));
+        string markdown = Markdown.Render(report);
+        Console.WriteLine(markdown);
+        if (a.Get("--markdown") is string md) Markdown.WriteInto(md, markdown);
+        Console.Error.WriteLine($"wrote {Path.Combine(outDir, "results.json")}" + (a.Get("--markdown") is string m2 ? $" and {m2}" : ""));
+        return rows.Any(r => r.Error is not null) ? 1 : 0;
+    }
+
+    private static double? Ratio(BenchmarkResult? pinhole, BenchmarkResult? ort) =>
+        pinhole is not null && ort is not null && ort.LatencyMs.P50 > 0 ? pinhole.LatencyMs.P50 / ort.LatencyMs.P50 : null;
+
+    private static double? Geomean(IEnumerable<double?> values)
+    {
+        var list = values.Where(v => v is > 0).Select(v => v!.Value).ToList();
+        return list.Count == 0 ? null : Math.Exp(list.Average(Math.Log));
+    }
+
+    /// <summary>Seeded random inputs (the same for both runtimes), written as named TensorProtos in graph-input order.</summary>
+    private static void WriteInputs(string model, string directory, int seed)
+    {
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        Directory.CreateDirectory(directory);
+        var inputs = RandomInputs.Create(OnnxModel.Load(model), seed);
+        for (int i = 0; i < inputs.Count; i++)
+            OnnxTensorFile.Write(Path.Combine(directory, $"input_{i}.pb"), inputs[i].Value, inputs[i].Name);
+    }
+
+    private static (BenchmarkResult? Result, string? Error) RunWorker(string runtime, string model, int threads, int runs, int warmup,
+        double maxSeconds, string inputs, string outputs, string outDir)
+    {
+        if (Directory.Exists(outputs)) Directory.Delete(outputs, recursive: true);
+        string resultFile = Path.Combine(outDir, $"worker-{runtime}.json");
+        File.Delete(resultFile);
+        var start = new ProcessStartInfo
+        {
+            FileName = Environment.ProcessPath ?? "dotnet",
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // Under `dotnet Pinhole.Bench.dll` the process is the host: pass the assembly again.
+        if (Path.GetFileNameWithoutExtension(start.FileName).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            start.ArgumentList.Add(typeof(Driver).Assembly.Location);
+        foreach (var arg in new[]
+        {
+            "--worker", runtime, "--model", model, "--threads", Str(threads), "--runs", Str(runs), "--warmup", Str(warmup),
+            "--max-seconds", maxSeconds.ToString(CultureInfo.InvariantCulture), "--inputs", inputs, "--outputs", outputs, "--result", resultFile,
+        })
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start a worker process");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        _ = stdout.Result;
+        if (process.ExitCode != 0 || !File.Exists(resultFile))
+        {
+            string firstLine = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? $"exit code {process.ExitCode}";
+            return (null, $"{runtime}: {firstLine}");
+        }
+        return (JsonSerializer.Deserialize(File.ReadAllText(resultFile), BenchmarkJsonContext.Default.BenchmarkResult), null);
+    }
+
+    private static string Str(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Largest absolute difference between corresponding outputs of the two runtimes (NaN where shapes differ).</summary>
+    private static double MaxAbsDiff(string a, string b)
+    {
+        double max = 0;
+        foreach (var fa in Directory.GetFiles(a, "output_*.pb"))
+        {
+            string fb = Path.Combine(b, Path.GetFileName(fa));
+            if (!File.Exists(fb)) return double.NaN;
+            var ta = OnnxTensorFile.Read(fa);
+            var tb = OnnxTensorFile.Read(fb);
+            if (!ta.Shape.SequenceEqual(tb.Shape) || ta.Type != tb.Type) return double.NaN;
+            if (ta.Type == DataType.String) continue;
+            for (int i = 0; i < ta.Length; i++)
+            {
+                double d = Math.Abs(ta.GetDouble(i) - tb.GetDouble(i));
+                if (double.IsNaN(d)) return double.NaN;
+                max = Math.Max(max, d);
+            }
+        }
+        return max;
+    }
+
+    internal static string RepositoryRoot()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Pinhole.slnx"))) return dir.FullName;
+        throw new InvalidOperationException("cannot find the repository root (Pinhole.slnx) above the current folder");
+    }
+
+    private static string Git(string root, string arguments)
+    {
+        try
+        {
+            var start = new ProcessStartInfo("git", arguments) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(start);
+            if (p is null) return "unknown";
+            string output = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            return p.ExitCode == 0 ? output : "unknown";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "unknown";
+        }
+    }
+}
+
+/// <summary>A benchmarked model: a name and how to get its file (some are derived at run time).</summary>
+internal sealed record BenchModel(string Name, string Path, Func<string> Prepare);
+
+internal static class BenchModels
+{
+    public static List<BenchModel> All(string root, string shared)
+    {
+        string models = Path.Combine(shared, "models");
+        string light = Path.Combine(shared, "onnx", "backend-test-data", "light");
+        string derived = Path.Combine(root, "artifacts", "bench-models");
+        var list = new List<BenchModel>
+        {
+            File("squeezenet1.0", Path.Combine(models, "squeezenet1.0", "model.onnx")),
+            StrippedMobileNet(Path.Combine(models, "mobilenetv2-qdq", "model.onnx"), Path.Combine(derived, "mobilenetv2-fp32.onnx")),
+            File("ultraface-rfb-320", Path.Combine(models, "ultraface-rfb-320", "model.onnx")),
+            File("super-resolution-10", Path.Combine(models, "super-resolution-10", "model.onnx")),
+            File("tf-bert-qa-small", Path.Combine(models, "tf-bert-qa-small", "model.onnx")),
+        };
+        foreach (var name in new[] { "resnet50", "inception_v1", "densenet121", "shufflenet" })
+            list.Add(File("light_" + name, Path.Combine(light, $"light_{name}.onnx")));
+        return list;
+    }
+
+    private static BenchModel File(string name, string path) => new(name, path, () =>
+        System.IO.File.Exists(path) ? path : throw new FileNotFoundException($"'{path}' does not exist", path));
+
+    /// <summary>fp32 MobileNetV2: the QDQ model with its quantization stripped, regenerated when the source is newer.</summary>
+    private static BenchModel StrippedMobileNet(string source, string target) => new("mobilenetv2-fp32", target, () =>
+    {
+        if (!System.IO.File.Exists(source)) throw new FileNotFoundException($"'{source}' does not exist", source);
+        if (System.IO.File.Exists(target) && System.IO.File.GetLastWriteTimeUtc(target) >= System.IO.File.GetLastWriteTimeUtc(source)
+            && System.IO.File.GetLastWriteTimeUtc(target) >= System.IO.File.GetLastWriteTimeUtc(typeof(StripQuantization).Assembly.Location))
+            return target;
+        var model = OnnxModel.Load(source);
+        var result = StripQuantization.Apply(model);
+        if (result.Remaining > 0) throw new InvalidModelException($"{result.Remaining} Q/DQ nodes remain after stripping {source}");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        OnnxModel.Save(model, target);
+        return target;
+    });
+}

@@ -1,0 +1,3 @@
+using Pinhole.Bench;
+
+return args.Length > 0 && args[0] == "--worker" ? Worker.Run(args[1..]) : Driver.Run(args);

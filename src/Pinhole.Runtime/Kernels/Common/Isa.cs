@@ -1,0 +1,70 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Pinhole.Runtime.Kernels;
+
+/// <summary>Which vector width a kernel uses.</summary>
+public enum GemmIsa
+{
+    Scalar,
+    Vector128,
+    Vector256,
+    Vector512,
+}
+
+/// <summary>
+/// The instruction-set path chosen once per process: the fastest supported width (by benchmark: Vector256 on Zen 4,
+/// where AVX-512 has the same FLOP/cycle as AVX2), unless PINHOLE_ISA=scalar|128|256|512 forces another (clamped to
+/// what the hardware supports). Kernels read <see cref="Default"/>; tests pass a width explicitly.
+/// </summary>
+public static class Isa
+{
+    /// <summary>The path kernels use by default.</summary>
+    public static GemmIsa Default { get; } = Choose(Environment.GetEnvironmentVariable("PINHOLE_ISA"));
+
+    /// <summary>The widest path this machine runs with hardware FMA-class acceleration.</summary>
+    public static GemmIsa Widest { get; } =
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmIsa.Vector512
+        : Vector256.IsHardwareAccelerated ? GemmIsa.Vector256
+        : Vector128.IsHardwareAccelerated ? GemmIsa.Vector128 : GemmIsa.Scalar;
+
+    /// <summary>Tests only: the path kernels prepared on this thread use instead of <see cref="Default"/>.</summary>
+    [ThreadStatic] internal static GemmIsa? Override;
+
+    /// <summary>The path a kernel being prepared on this thread should use.</summary>
+    public static GemmIsa ForKernel => Override ?? Default;
+
+    /// <summary>Whether <paramref name="isa"/> can run on this machine.</summary>
+    public static bool IsSupported(GemmIsa isa) => isa <= Widest;
+
+    /// <summary>The supported paths, narrowest first (for tests and benchmarks).</summary>
+    public static GemmIsa[] Supported()
+    {
+        var r = new GemmIsa[(int)Widest + 1];
+        for (int i = 0; i < r.Length; i++) r[i] = (GemmIsa)i;
+        return r;
+    }
+
+    /// <summary>Short name for profiles: scalar, sse/neon (128), avx2 (256), avx512.</summary>
+    public static string Name(GemmIsa isa) => isa switch
+    {
+        GemmIsa.Vector512 => "avx512",
+        GemmIsa.Vector256 => "avx2",
+        GemmIsa.Vector128 => "v128",
+        _ => "scalar",
+    };
+
+    internal static GemmIsa Choose(string? setting)
+    {
+        var best = Widest;
+        var wanted = setting?.Trim().ToLowerInvariant() switch
+        {
+            "scalar" => GemmIsa.Scalar,
+            "128" => GemmIsa.Vector128,
+            "256" => GemmIsa.Vector256,
+            "512" => GemmIsa.Vector512,
+            _ => best,
+        };
+        return wanted <= Widest ? wanted : Widest;
+    }
+}

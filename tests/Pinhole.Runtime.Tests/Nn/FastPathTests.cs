@@ -1,0 +1,188 @@
+using CsCheck;
+using Pinhole.IR;
+using Pinhole.Runtime.Kernels;
+
+namespace Pinhole.Runtime.Tests.Nn;
+
+/// <summary>The nn kernels' fast paths against their scalar references (NnFast.Reference) on random shapes.</summary>
+public class FastPathTests
+{
+    private static Tensor Random(Random rng, params int[] shape)
+    {
+        var data = new float[Tensor.ElementCount(shape)];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 4 - 2);
+        return Tensor.FromArray(data, shape);
+    }
+
+    internal static Tensor[] Both(string op, Tensor[] inputs, int opset, NodeAttribute[] attributes, out Tensor[] reference)
+    {
+        using (NnFast.Reference()) reference = ModelBuilder.Run(op, inputs, 1, opset, attributes);
+        return ModelBuilder.Run(op, inputs, 1, opset, attributes);
+    }
+
+    internal static void AssertClose(Tensor expected, Tensor actual, float tolerance = 1e-5f)
+    {
+        Assert.Equal(expected.Shape, actual.Shape);
+        var e = expected.Span<float>();
+        var a = actual.Span<float>();
+        for (int i = 0; i < e.Length; i++)
+        {
+            if (float.IsNaN(e[i])) { Assert.True(float.IsNaN(a[i]), $"element {i}: expected NaN, got {a[i]}"); continue; }
+            Assert.True(MathF.Abs(e[i] - a[i]) <= tolerance * Math.Max(1, MathF.Abs(e[i])), $"element {i}: expected {e[i]}, got {a[i]}");
+        }
+    }
+
+    [Fact]
+    public void PoolFastPathMatchesReference()
+    {
+        var gen = Gen.Select(Gen.Int[1, 3], Gen.Int[1, 20], Gen.Int[1, 20], Gen.Int[1, 4], Gen.Int[1, 4], Gen.Int[1, 3], Gen.Int[1, 3])
+            .Select(Gen.Int[0, 2].Array[4], Gen.Int[0, 3], Gen.Int[0, 1], (t, pads, kind, ceil) => (t, pads, kind, ceil));
+        gen.Sample(c =>
+        {
+            var ((planes, h, w, kh, kw, sh, sw), pads, kind, ceil) = c;
+            pads[0] = Math.Min(pads[0], kh - 1); pads[2] = Math.Min(pads[2], kh - 1);
+            pads[1] = Math.Min(pads[1], kw - 1); pads[3] = Math.Min(pads[3], kw - 1);
+            if (h + pads[0] + pads[2] < kh || w + pads[1] + pads[3] < kw) return;
+            var x = Random(new Random(h * 31 + w), 1, planes, h, w);
+            string op = kind == 0 ? "MaxPool" : "AveragePool";
+            NodeAttribute[] attrs = [NodeAttribute.Of("kernel_shape", new long[] { kh, kw }), NodeAttribute.Of("strides", new long[] { sh, sw }),
+                NodeAttribute.Of("pads", pads.Select(p => (long)p).ToArray()), NodeAttribute.Of("ceil_mode", (long)ceil),
+                NodeAttribute.Of("count_include_pad", kind == 2 ? 1L : 0L)];
+            var fast = Both(op, [x], 19, attrs, out var reference);
+            AssertClose(reference[0], fast[0]);
+        }, iter: 300);
+    }
+
+    [Theory]
+    [InlineData(3, 2, 1, 1)]
+    [InlineData(2, 2, 0, 0)]
+    [InlineData(3, 1, 1, 1)]
+    public void PoolFastPathMatchesReferenceOnLargePlanes(int k, int s, int pad, int ceil)
+    {
+        var x = Random(new Random(5), 2, 33, 57, 61);
+        NodeAttribute[] attrs = [NodeAttribute.Of("kernel_shape", new long[] { k, k }), NodeAttribute.Of("strides", new long[] { s, s }),
+            NodeAttribute.Of("pads", new long[] { pad, pad, pad, pad }), NodeAttribute.Of("ceil_mode", (long)ceil)];
+        foreach (var op in new[] { "MaxPool", "AveragePool" })
+        {
+            var fast = Both(op, [x], 19, attrs, out var reference);
+            AssertClose(reference[0], fast[0]);
+        }
+    }
+
+    [Fact]
+    public void OneDimensionalPoolFastPathMatchesReference()
+    {
+        var x = Random(new Random(7), 2, 3, 50);
+        NodeAttribute[] attrs = [NodeAttribute.Of("kernel_shape", new long[] { 3 }), NodeAttribute.Of("strides", new long[] { 2 }),
+            NodeAttribute.Of("pads", new long[] { 1, 1 })];
+        var fast = Both("MaxPool", [x], 19, attrs, out var reference);
+        AssertClose(reference[0], fast[0]);
+    }
+
+    /// <summary>Runs a one-node model whose inputs from <paramref name="constantFrom"/> on are initializers (constants at prepare).</summary>
+    internal static Tensor RunWithConstants(string op, Tensor[] inputs, int constantFrom, int opset, NodeAttribute[] attributes)
+    {
+        var model = ModelBuilder.SingleNode(op, inputs.Length, 1, opset, "", attributes);
+        for (int i = constantFrom; i < inputs.Length; i++) model.Graph.Initializers[$"x{i}"] = inputs[i];
+        using var session = new InferenceSession(model);
+        return session.Run(inputs[..constantFrom])[0];
+    }
+
+    [Theory]
+    [InlineData(1, 3, 1)]
+    [InlineData(2, 5, 37)]
+    [InlineData(1, 64, 17 * 19)]
+    public void BatchNormalizationFastPathsMatchReference(int batch, int channels, int spatial)
+    {
+        var rng = new Random(channels);
+        var x = Random(rng, batch, channels, spatial);
+        var scale = Random(rng, channels);
+        var bias = Random(rng, channels);
+        var mean = Random(rng, channels);
+        var variance = Tensor.FromArray(Random(rng, channels).Span<float>().ToArray().Select(MathF.Abs).ToArray(), [channels]);
+        Tensor[] inputs = [x, scale, bias, mean, variance];
+        var perRun = Both("BatchNormalization", inputs, 15, [], out var reference);
+        AssertClose(reference[0], perRun[0]);
+        AssertClose(reference[0], RunWithConstants("BatchNormalization", inputs, 1, 15, []));
+    }
+
+    [Theory]
+    [InlineData("Mul")]
+    [InlineData("Sub")]
+    [InlineData("Div")]
+    [InlineData("Add")]
+    public void BroadcastScalarRunsMatchReference(string op)
+    {
+        var rng = new Random(3);
+        var x = Random(rng, 2, 7, 5, 3);
+        foreach (var other in new[] { Random(rng, 1, 7, 1, 1), Random(rng, 1), Random(rng, 7, 1, 1), Random(rng, 2, 7, 5, 1) })
+        {
+            var fast = Both(op, [x, other], 14, [], out var reference);
+            AssertClose(reference[0], fast[0]);
+            fast = Both(op, [other, x], 14, [], out reference);
+            AssertClose(reference[0], fast[0]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 7, 3, 5)]
+    [InlineData(2, 64, 37, 5)]
+    [InlineData(1, 300, 100, 4)]
+    [InlineData(1, 3, 1, 1)]
+    public void LrnFastPathMatchesReference(int batch, int channels, int spatial, int size)
+    {
+        var x = Random(new Random(channels), batch, channels, spatial, 1);
+        NodeAttribute[] attrs = [NodeAttribute.Of("size", (long)size), NodeAttribute.Of("alpha", 0.01f), NodeAttribute.Of("beta", 0.75f),
+            NodeAttribute.Of("bias", 2f)];
+        var fast = Both("LRN", [x], 13, attrs, out var reference);
+        AssertClose(reference[0], fast[0], 1e-5f);
+    }
+
+    [Theory]
+    [InlineData("Relu")]
+    [InlineData("Sigmoid")]
+    [InlineData("Tanh")]
+    [InlineData("Exp")]
+    [InlineData("LeakyRelu")]
+    [InlineData("HardSwish")]
+    public void UnaryFastPathsMatchReferenceIncludingParallelSplits(string op)
+    {
+        var rng = new Random(11);
+        foreach (var shape in new[] { new[] { 3, 5 }, new[] { 1, 3, 211, 173 } })
+        {
+            var x = Random(rng, shape);
+            var fast = Both(op, [x], 14, [], out var reference);
+            AssertClose(reference[0], fast[0], 1e-5f);
+        }
+    }
+
+    [Fact]
+    public void LargeBroadcastsAndSumMatchReference()
+    {
+        var rng = new Random(13);
+        var x = Random(rng, 1, 64, 40, 41);
+        var same = Random(rng, 1, 64, 40, 41);
+        var channel = Random(rng, 1, 64, 1, 1);
+        var row = Random(rng, 41);
+        foreach (var op in new[] { "Add", "Mul", "Sub", "Div" })
+            foreach (var other in new[] { same, channel, row })
+            {
+                var fast = Both(op, [x, other], 14, [], out var reference);
+                AssertClose(reference[0], fast[0]);
+            }
+        var sum = Both("Sum", [x, same, x], 13, [], out var expected);
+        AssertClose(expected[0], sum[0]);
+        sum = Both("Sum", [x, channel], 13, [], out expected);
+        AssertClose(expected[0], sum[0]);
+    }
+
+    [Fact]
+    public void ConstantOfShapeFillsEveryElement()
+    {
+        var value = Tensor.FromArray(new[] { 2.5f }, [1]);
+        var y = ModelBuilder.Run("ConstantOfShape", [Tensor.FromArray(new long[] { 3, 70000 }, [2])], 1, 21,
+            NodeAttribute.Of("value", value))[0];
+        Assert.Equal([3, 70000], y.Shape);
+        Assert.True(y.Span<float>().IndexOfAnyExcept(2.5f) < 0);
+    }
+}
