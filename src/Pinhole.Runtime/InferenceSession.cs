@@ -25,8 +25,11 @@ public sealed class InferenceSession : IDisposable
         // still inlined in place, as observers such as shape inference expect).
         var prepared = _options.OptimizationLevel == OptimizationLevel.None ? model : model.Clone();
         FunctionInliner.Inline(prepared);
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
         GraphOptimizer.Optimize(prepared, _options.OptimizationLevel);
-        _plan = ExecutionPlan.Compile(prepared.Graph, prepared, _options, []);
+        CollectPreparationGarbage(ref allocated);
+        _plan = ExecutionPlan.Compile(prepared.Graph, prepared, _options, [], ownsInitializers: !ReferenceEquals(prepared, model));
+        CollectPreparationGarbage(ref allocated);
         Inputs = model.Graph.RuntimeInputs().ToList();
         Outputs = model.Graph.Outputs.ToList();
         _inputsByName = model.Graph.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
@@ -35,6 +38,24 @@ public sealed class InferenceSession : IDisposable
     }
 
     public Model Model { get; }
+
+    /// <summary>
+    /// Preparing a model can allocate its weights several times over (constant folding, folding BatchNormalization into
+    /// Conv, packing), leaving the earlier copies as garbage the GC may keep for long. When a preparation step allocated
+    /// much, collect once, so the process does not carry those copies into its runs (ONNX Runtime frees them at once).
+    /// </summary>
+    private static void CollectPreparationGarbage(ref long allocatedBefore)
+    {
+        long now = GC.GetAllocatedBytesForCurrentThread();
+        if (now - allocatedBefore >= PreparationGarbageThreshold)
+        {
+            GC.Collect();
+            now = GC.GetAllocatedBytesForCurrentThread();
+        }
+        allocatedBefore = now;
+    }
+
+    private const long PreparationGarbageThreshold = 32L << 20;
 
     /// <summary>The static memory plan of the last run's input shapes (null until planned).</summary>
     public MemoryPlanSummary? MemoryPlan => _arenaPlans.Latest?.Summary;
