@@ -14,6 +14,7 @@ public sealed class InferenceSession : IDisposable
     private readonly Dictionary<string, ValueInfo> _inputsByName;
     private readonly ArenaPlanCache _arenaPlans;
     private readonly HashSet<Array> _constantStorage;
+    private readonly int[] _runtimeInputSlots;
     private bool _disposed;
 
     public InferenceSession(Model model, SessionOptions? options = null)
@@ -34,6 +35,7 @@ public sealed class InferenceSession : IDisposable
         Outputs = model.Graph.Outputs.ToList();
         _inputsByName = model.Graph.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
         _arenaPlans = new ArenaPlanCache(_plan);
+        _runtimeInputSlots = Inputs.Select(i => _plan.SlotOf.TryGetValue(i.Name, out int s) ? s : -1).ToArray();
         _constantStorage = new HashSet<Array>(_plan.Constants.Where(c => c is not null).Select(c => c!.Buffer), ReferenceEqualityComparer.Instance);
     }
 
@@ -72,8 +74,6 @@ public sealed class InferenceSession : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(inputs);
         var frame = _plan.RentFrame(null);
-        ArenaPlan? arenaPlan = null;
-        Arena? arena = null;
         try
         {
             foreach (var (name, tensor) in inputs)
@@ -82,60 +82,92 @@ public sealed class InferenceSession : IDisposable
                     throw new InvalidInputException($"'{name}' is not an input of the model; inputs are: {string.Join(", ", Inputs.Select(i => i.Name))}");
                 ArgumentNullException.ThrowIfNull(tensor, name);
                 if (_options.ValidateInputs) CheckInput(declared, tensor);
-                frame.Values[_plan.SlotOf[name]] = tensor;
+                if (_plan.SlotOf.TryGetValue(name, out int slot)) frame.Values[slot] = tensor;
             }
             foreach (var i in Inputs)
                 if (!inputs.ContainsKey(i.Name))
                     throw new InvalidInputException($"input '{i.Name}' ({i.Type}) is missing");
-
-            int[]? signature = null;
-            if (_options.MemoryArena)
-            {
-                arenaPlan = _arenaPlans.Find(frame.Values);
-                if (arenaPlan is not null)
-                {
-                    arena = arenaPlan.Rent();
-                    frame.Arena = arena;
-                }
-                else
-                {
-                    signature = ArenaPlan.SignatureOf(frame.Values, _plan.InputSlots);
-                    frame.Recorder = new ArenaRecorder(frame.Values.Length);
-                }
-            }
-
-            frame.Execute(_options);
-
-            var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            for (int k = 0; k < _plan.OutputSlots.Length; k++)
-            {
-                var t = frame.Values[_plan.OutputSlots[k]]
-                    ?? throw new KernelException($"output '{Outputs[k].Name}' was not produced");
-                // Never hand out the session's constants, the caller's inputs or arena memory as outputs: copy them.
-                bool shared = _constantStorage.Contains(t.Buffer) || (arena is not null && arena.Owns(t.Buffer));
-                foreach (var input in inputs.Values) shared |= ReferenceEquals(input.Buffer, t.Buffer);
-                result[Outputs[k].Name] = shared ? t.Clone() : t;
-            }
-            if (frame.Recorder is { } recorder && signature is not null) _arenaPlans.Add(recorder, signature);
+            var outputs = Execute(frame);
+            var result = new Dictionary<string, Tensor>(outputs.Length, StringComparer.Ordinal);
+            for (int k = 0; k < outputs.Length; k++) result[Outputs[k].Name] = outputs[k];
             return result;
         }
         finally
         {
             _plan.ReturnFrame(frame);
-            if (arena is not null) arenaPlan!.Return(arena);
         }
     }
 
     /// <summary>Runs the model with inputs given in <see cref="Inputs"/> order; returns outputs in <see cref="Outputs"/> order.</summary>
     public Tensor[] Run(params Tensor[] inputs)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length != Inputs.Count)
             throw new InvalidInputException($"the model takes {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}), {inputs.Length} were given");
-        var named = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        for (int i = 0; i < inputs.Length; i++) named[Inputs[i].Name] = inputs[i];
-        var outputs = Run(named);
-        return Outputs.Select(o => outputs[o.Name]).ToArray();
+        var frame = _plan.RentFrame(null);
+        try
+        {
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                var tensor = inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"input '{Inputs[i].Name}' is null");
+                if (_options.ValidateInputs) CheckInput(Inputs[i], tensor);
+                if (_runtimeInputSlots[i] >= 0) frame.Values[_runtimeInputSlots[i]] = tensor;
+            }
+            return Execute(frame);
+        }
+        finally
+        {
+            _plan.ReturnFrame(frame);
+        }
+    }
+
+    /// <summary>Runs a fed frame (in the arena of its input signature when planned); returns the outputs in order.</summary>
+    private Tensor[] Execute(Frame frame)
+    {
+        var values = frame.Values;
+        var inputSlots = _plan.InputSlots;
+        var fed = frame.Fed;
+        for (int i = 0; i < inputSlots.Length; i++) fed[i] = values[inputSlots[i]];
+
+        ArenaPlan? arenaPlan = null;
+        Arena? arena = null;
+        int[]? signature = null;
+        if (_options.MemoryArena)
+        {
+            arenaPlan = _arenaPlans.Find(values);
+            if (arenaPlan is not null)
+            {
+                arena = arenaPlan.Rent();
+                frame.Arena = arena;
+            }
+            else
+            {
+                signature = ArenaPlan.SignatureOf(values, inputSlots);
+                frame.Recorder = new ArenaRecorder(values.Length);
+            }
+        }
+        try
+        {
+            frame.Execute(_options);
+            var outputSlots = _plan.OutputSlots;
+            var result = new Tensor[outputSlots.Length];
+            for (int k = 0; k < outputSlots.Length; k++)
+            {
+                var t = values[outputSlots[k]] ?? throw new KernelException($"output '{Outputs[k].Name}' was not produced");
+                // Never hand out the session's constants, the caller's inputs or arena memory as outputs: copy them.
+                bool shared = _constantStorage.Contains(t.Buffer) || (arena is not null && arena.Owns(t.Buffer));
+                foreach (var input in fed) shared |= input is not null && ReferenceEquals(input.Buffer, t.Buffer);
+                result[k] = shared ? t.Clone() : t;
+            }
+            if (frame.Recorder is { } recorder && signature is not null) _arenaPlans.Add(recorder, signature);
+            return result;
+        }
+        finally
+        {
+            frame.Arena = null;
+            if (arena is not null) arenaPlan!.Return(arena);
+        }
     }
 
     private static void CheckInput(ValueInfo declared, Tensor tensor)
