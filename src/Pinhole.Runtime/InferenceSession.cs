@@ -15,6 +15,7 @@ public sealed class InferenceSession : IDisposable
     private readonly ArenaPlanCache _arenaPlans;
     private readonly HashSet<Array> _constantStorage;
     private readonly int[] _runtimeInputSlots;
+    private readonly HashSet<string>? _constantInputs;
     private bool _disposed;
 
     public InferenceSession(Model model, SessionOptions? options = null)
@@ -26,6 +27,10 @@ public sealed class InferenceSession : IDisposable
         // still inlined in place, as observers such as shape inference expect).
         var prepared = _options.OptimizationLevel == OptimizationLevel.None ? model : model.Clone();
         FunctionInliner.Inline(prepared);
+        // Before IR version 4 every initializer had to be listed as a graph input too; ONNX Runtime treats them as
+        // constants (only IR 4+ initializers that are also inputs can be overridden), so they can be folded and packed.
+        if (model.IrVersion < 4) _constantInputs = new HashSet<string>(model.Graph.Inputs.Select(i => i.Name).Where(model.Graph.Initializers.ContainsKey), StringComparer.Ordinal);
+        if (_constantInputs is not null && !ReferenceEquals(prepared, model)) prepared.Graph.Inputs.RemoveAll(i => _constantInputs.Contains(i.Name));
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         GraphOptimizer.Optimize(prepared, _options.OptimizationLevel);
         CollectPreparationGarbage(ref allocated);
@@ -81,6 +86,8 @@ public sealed class InferenceSession : IDisposable
                 if (!_inputsByName.TryGetValue(name, out var declared))
                     throw new InvalidInputException($"'{name}' is not an input of the model; inputs are: {string.Join(", ", Inputs.Select(i => i.Name))}");
                 ArgumentNullException.ThrowIfNull(tensor, name);
+                if (_constantInputs is not null && _constantInputs.Contains(name))
+                    throw new InvalidInputException($"'{name}' is an initializer of this IR version {Model.IrVersion} model, a constant (as in ONNX Runtime): it cannot be fed");
                 if (_options.ValidateInputs) CheckInput(declared, tensor);
                 if (_plan.SlotOf.TryGetValue(name, out int slot)) frame.Values[slot] = tensor;
             }
