@@ -28,6 +28,7 @@ public class FastPathTests
         for (int i = 0; i < e.Length; i++)
         {
             if (float.IsNaN(e[i])) { Assert.True(float.IsNaN(a[i]), $"element {i}: expected NaN, got {a[i]}"); continue; }
+            if (e[i] == a[i]) continue;
             Assert.True(MathF.Abs(e[i] - a[i]) <= tolerance * Math.Max(1, MathF.Abs(e[i])), $"element {i}: expected {e[i]}, got {a[i]}");
         }
     }
@@ -184,5 +185,97 @@ public class FastPathTests
             NodeAttribute.Of("value", value))[0];
         Assert.Equal([3, 70000], y.Shape);
         Assert.True(y.Span<float>().IndexOfAnyExcept(2.5f) < 0);
+    }
+
+    [Theory]
+    [InlineData(4420, 2)]
+    [InlineData(12, 7)]
+    [InlineData(3, 1000)]
+    [InlineData(5, 1)]
+    public void SoftmaxRowsMatchReference(int rows, int n)
+    {
+        var x = Random(new Random(n), rows, n);
+        var fast = Both("Softmax", [x], 13, [], out var reference);
+        AssertClose(reference[0], fast[0], 2e-6f);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(0, 3)]
+    [InlineData(2, 2)]
+    [InlineData(-1, 3)]
+    public void ConcatBlockCopiesMatchReference(int axis, int count)
+    {
+        var rng = new Random(17);
+        foreach (int scale in new[] { 1, 40 })
+        {
+            var inputs = new Tensor[count];
+            for (int i = 0; i < count; i++)
+            {
+                int[] shape = [2, 3 * scale, 5, 7 * scale];
+                int a = axis < 0 ? axis + 4 : axis;
+                shape[a] += i;
+                inputs[i] = Random(rng, shape);
+            }
+            var fast = Both("Concat", inputs, 13, [NodeAttribute.Of("axis", (long)axis)], out var reference);
+            Assert.Equal(reference[0].Span<float>().ToArray(), fast[0].Span<float>().ToArray());
+        }
+    }
+
+    [Fact]
+    public void ErfAndGeluFastPathsStayCloseToTheDoubleReference()
+    {
+        var values = new float[1037];
+        for (int i = 0; i < values.Length; i++) values[i] = -6f + 12f * i / (values.Length - 1);
+        values[5] = float.NaN;
+        values[6] = float.PositiveInfinity;
+        values[7] = float.NegativeInfinity;
+        var x = Tensor.FromArray(values, [values.Length]);
+        var fast = Both("Erf", [x], 13, [], out var reference);
+        AssertClose(reference[0], fast[0], 2e-6f);
+        fast = Both("Gelu", [x], 20, [], out reference);
+        AssertClose(reference[0], fast[0], 2e-6f);
+        var clip = Both("Clip", [x, Tensor.Scalar(-1f), Tensor.Scalar(2f)], 13, [], out reference);
+        AssertClose(reference[0], clip[0], 0);
+    }
+
+    [Theory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(0)]
+    public unsafe void VectorWidthsOfErfAndAffineAgreeWithScalarReferences(int width)
+    {
+        var rng = new Random(width + 1);
+        var x = new float[203];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 10 - 5);
+        var erf = new float[x.Length];
+        var gelu = new float[x.Length];
+        FastErf.Apply(x, erf, gelu: false, width);
+        FastErf.Apply(x, gelu, gelu: true, width);
+        var affine = new float[x.Length];
+        fixed (float* px = x)
+        fixed (float* py = affine)
+            FastChannelAffine.MultiplyAdd(px, 1.5f, -0.25f, py, x.Length, width);
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.Equal(MathErf.Erf(x[i]), erf[i], 2e-6);
+            Assert.Equal(0.5 * x[i] * (1 + MathErf.Erf(x[i] / Math.Sqrt(2))), gelu[i], 1e-5);
+            Assert.Equal(x[i] * 1.5f - 0.25f, affine[i], 1e-6f);
+        }
+    }
+
+    [Theory]
+    [InlineData(-1, true)]
+    [InlineData(-1, false)]
+    [InlineData(1, true)]
+    public void LayerNormalizationRowsMatchReference(int axis, bool withBias)
+    {
+        var rng = new Random(19);
+        var x = Random(rng, 3, 7, 37);
+        var scale = Random(rng, axis == -1 ? [37] : [7, 37]);
+        var bias = Random(rng, axis == -1 ? [37] : [7, 37]);
+        Tensor[] inputs = withBias ? [x, scale, bias] : [x, scale];
+        var fast = Both("LayerNormalization", inputs, 17, [NodeAttribute.Of("axis", (long)axis)], out var reference);
+        AssertClose(reference[0], fast[0], 1e-5f);
     }
 }

@@ -35,7 +35,8 @@ internal sealed class ContribGelu(bool tanh) : OpKernel
         {
             xf.ReadOnlySpan<float>().CopyTo(values);
         }
-        for (int i = 0; i < values.Length; i++) values[i] = _gelu.Invoke(values[i]);
+        if (!NnFast.Enabled || !_gelu.TryInvoke(values, values))
+            for (int i = 0; i < values.Length; i++) values[i] = _gelu.Invoke(values[i]);
         FloatConversion.FromFloat(values, context.Output(0, x.Type, shape));
     }
 }

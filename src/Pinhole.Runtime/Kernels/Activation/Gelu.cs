@@ -23,5 +23,10 @@ internal readonly struct GeluFunction : IFloatFunction
         ? 0.5 * x * (1.0 + Math.Tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
         : 0.5 * x * (1.0 + MathErf.Erf(x * 0.7071067811865476));
 
-    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination) => false;
+    public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        if (_tanh) return false;
+        FastErf.Apply(x, destination, gelu: true);
+        return true;
+    }
 }

@@ -35,16 +35,20 @@ internal static unsafe class FastChannelAffine
     }
 
     /// <summary>y[i] = x[i] * a + b (fused), vectorized with a scalar tail; x and y may be the same.</summary>
-    public static void MultiplyAdd(float* x, float a, float b, float* y, int n)
+    public static void MultiplyAdd(float* x, float a, float b, float* y, int n) =>
+        MultiplyAdd(x, a, b, y, n, NnFast.Use512 ? 512 : NnFast.Use256 ? 256 : 0);
+
+    /// <summary><see cref="MultiplyAdd(float*, float, float, float*, int)"/> with vectors of at most <paramref name="width"/> bits (0: scalar; for tests).</summary>
+    internal static void MultiplyAdd(float* x, float a, float b, float* y, int n, int width)
     {
         int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (width >= 512 && Vector512.IsHardwareAccelerated)
         {
             var va = Vector512.Create(a);
             var vb = Vector512.Create(b);
             for (; i <= n - 16; i += 16) Vector512.Store(Vector512.FusedMultiplyAdd(Vector512.Load(x + i), va, vb), y + i);
         }
-        if (Vector256.IsHardwareAccelerated)
+        if (width >= 256 && Vector256.IsHardwareAccelerated)
         {
             var va = Vector256.Create(a);
             var vb = Vector256.Create(b);

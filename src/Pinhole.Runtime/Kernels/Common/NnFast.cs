@@ -6,8 +6,15 @@ namespace Pinhole.Runtime.Kernels;
 /// </summary>
 internal static class NnFast
 {
-    private static readonly bool ProcessEnabled =
-        !string.Equals(Environment.GetEnvironmentVariable("PINHOLE_ISA")?.Trim(), "scalar", StringComparison.OrdinalIgnoreCase);
+    private static readonly string Setting = Environment.GetEnvironmentVariable("PINHOLE_ISA")?.Trim().ToLowerInvariant() ?? "";
+
+    private static readonly bool ProcessEnabled = Setting != "scalar";
+
+    /// <summary>Whether hand-written vector loops may use 512-bit vectors (not with PINHOLE_ISA=128 or 256).</summary>
+    public static bool Use512 { get; } = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && Setting is not ("128" or "256");
+
+    /// <summary>Whether hand-written vector loops may use 256-bit vectors (not with PINHOLE_ISA=128).</summary>
+    public static bool Use256 { get; } = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && Setting != "128";
 
     [ThreadStatic] private static int _referenceDepth;
 

@@ -48,6 +48,10 @@ internal sealed class NnPoolKernel : OpKernel
         if (info.Attribute("p") is { } p) _p = p.Type == IR.AttributeType.Float ? p.Float : p.Int;
     }
 
+    /// <summary>The path float inputs take: the vectorized row-buffer pooling for 1-D/2-D undilated Max/Average, else the general loop.</summary>
+    public override string Variant => _kind != NnPoolKind.Lp && _kernel.Length <= 2 && Array.TrueForAll(_dilations, d => d == 1) && NnFast.Enabled
+        ? "row-buffer vector" : "general";
+
     private static long[] Ones(int n)
     {
         var r = new long[n];

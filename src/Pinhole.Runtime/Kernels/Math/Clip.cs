@@ -50,7 +50,7 @@ internal sealed class Clip : OpKernel
             FloatConversion.FromFloat(r, context.Output(0, x.Type, x.Shape));
             return;
         }
-        var action = new Action(this, x, min, max, context.Output(0, x.Type, x.Shape));
+        var action = new Action(this, x, min, max, context.OutputUninitialized(0, x.Type, x.Shape));
         TypeDispatch.RequireNumeric(context, x.Type, ref action);
     }
 
@@ -66,9 +66,17 @@ internal sealed class Clip : OpKernel
     {
         if (typeof(T) == typeof(float) || typeof(T) == typeof(double))
         {
-            x.CopyTo(y);
-            if (min.Has) TensorPrimitives.Max(y, min.Value, y);
-            if (max.Has) TensorPrimitives.Min(y, max.Value, y);
+            if (!NnFast.Enabled)
+            {
+                x.CopyTo(y);
+                if (min.Has) TensorPrimitives.Max(y, min.Value, y);
+                if (max.Has) TensorPrimitives.Min(y, max.Value, y);
+                return;
+            }
+            // One pass fewer: the first bound reads x directly.
+            if (min.Has) TensorPrimitives.Max(x, min.Value, y);
+            if (max.Has) TensorPrimitives.Min(min.Has ? y : x, max.Value, y);
+            if (!min.Has && !max.Has) x.CopyTo(y);
             return;
         }
         for (int i = 0; i < x.Length; i++)

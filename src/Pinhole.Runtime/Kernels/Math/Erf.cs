@@ -15,6 +15,7 @@ internal readonly struct ErfFunction : IFloatFunction
 
     public bool TryInvoke(ReadOnlySpan<float> x, Span<float> destination)
     {
-        return false;
+        FastErf.Apply(x, destination, gelu: false);
+        return true;
     }
 }

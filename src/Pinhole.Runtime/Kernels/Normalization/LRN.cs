@@ -13,6 +13,8 @@ internal sealed class LRN : OpKernel
     private readonly float _bias;
     private readonly int _size;
 
+    public override string Variant => NnFast.Enabled ? "tiled vector" : "scalar";
+
     private LRN(KernelInfo info)
     {
         _alpha = info.GetFloat("alpha", 1e-4f);

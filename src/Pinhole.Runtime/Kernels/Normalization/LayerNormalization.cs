@@ -24,6 +24,32 @@ internal sealed class LayerNormalization : OpKernel
         _statType = declared is { ElementType: DataType.Float or DataType.Double or DataType.Float16 or DataType.BFloat16 } ? declared.ElementType : null;
     }
 
+    /// <summary>
+    /// Float rows with a full-length float Scale (and B): no copies of the parameters, no statistics arrays, the
+    /// scale and shift fused into one pass. False when the parameters need broadcasting (the general path).
+    /// </summary>
+    private bool TryRows(KernelContext context, Tensor x, int outer, int n)
+    {
+        var scaleTensor = context.Input(1);
+        var biasTensor = context.OptionalInput(2);
+        if (scaleTensor.Type != DataType.Float || scaleTensor.Length != n) return false;
+        if (biasTensor is not null && (biasTensor.Type != DataType.Float || biasTensor.Length != n)) return false;
+        var scale = scaleTensor.ReadOnlySpan<float>();
+        var bias = biasTensor is null ? default : biasTensor.ReadOnlySpan<float>();
+        var xs = x.ReadOnlySpan<float>();
+        var ys = context.OutputUninitialized(0, x.Type, x.Shape).Span<float>();
+        for (int o = 0; o < outer; o++)
+        {
+            var row = ys.Slice(o * n, n);
+            var (_, variance) = NnRows.Center(xs.Slice(o * n, n), row);
+            float invStd = 1f / MathF.Sqrt(variance + _epsilon);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(row, invStd, row);
+            if (biasTensor is null) System.Numerics.Tensors.TensorPrimitives.Multiply(row, scale, row);
+            else System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(row, scale, bias, row);
+        }
+        return true;
+    }
+
     public override void Execute(KernelContext context)
     {
         var x = context.Input(0);
@@ -32,6 +58,9 @@ internal sealed class LayerNormalization : OpKernel
         int axis = NnData.Axis(_axis, rank);
         if (axis < 0) throw context.Error($"axis {_axis} is out of range for rank {rank}");
         var normalizedShape = x.Shape.AsSpan(axis);
+        if (x.Type == DataType.Float && NnFast.Enabled && !context.HasOutput(1) && !context.HasOutput(2)
+            && TryRows(context, x, NnData.Product(x.Shape, 0, axis), NnData.Product(x.Shape, axis, rank)))
+            return;
         var scale = NnRows.Broadcast(context.Input(1), normalizedShape)
             ?? throw context.Error($"Scale of shape {Tensor.FormatShape(context.Input(1).Shape)} does not match {Tensor.FormatShape(normalizedShape)}");
         var bias = NnRows.Broadcast(context.OptionalInput(2), normalizedShape)

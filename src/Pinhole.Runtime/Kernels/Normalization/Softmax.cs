@@ -24,6 +24,8 @@ internal sealed class NnSoftmaxKernel : OpKernel
     private readonly bool _coerce2D;
     private readonly NnSoftmaxKind _kind;
 
+    public override string Variant => _kind == NnSoftmaxKind.Softmax && NnFast.Enabled ? "rows vector" : "rows";
+
     public NnSoftmaxKernel(KernelInfo info, NnSoftmaxKind kind)
     {
         _coerce2D = info.OpsetVersion < 13;
@@ -49,6 +51,12 @@ internal sealed class NnSoftmaxKernel : OpKernel
         else if (_coerce2D) { outer = NnData.Product(x.Shape, 0, axis); n = NnData.Product(x.Shape, axis, rank); inner = 1; }
         else { outer = NnData.Product(x.Shape, 0, axis); n = x.Shape[axis]; inner = NnData.Product(x.Shape, axis + 1, rank); }
 
+        if (_kind == NnSoftmaxKind.Softmax && inner == 1 && n > 0 && x.Type == DataType.Float && NnFast.Enabled)
+        {
+            var fast = context.OutputUninitialized(0, x.Type, x.Shape);
+            SoftmaxRows(x.ReadOnlySpan<float>(), fast.Span<float>(), outer, n);
+            return;
+        }
         var y = context.Output(0, x.Type, x.Shape);
         if (y.Length == 0) return;
         var xs = NnData.Floats(x);
@@ -71,6 +79,41 @@ internal sealed class NnSoftmaxKernel : OpKernel
             }
         }
         if (temp is not null) NnData.Store(temp, y);
+    }
+
+    /// <summary>Softmax over contiguous rows: subtract each row's max, one vectorized exp over everything, scale each row.</summary>
+    internal static void SoftmaxRows(ReadOnlySpan<float> x, Span<float> y, int rows, int n)
+    {
+        const int Short = 16;
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = x.Slice(r * n, n);
+            var yr = y.Slice(r * n, n);
+            float max;
+            if (n <= Short)
+            {
+                max = xr[0];
+                for (int i = 1; i < n; i++) max = float.IsNaN(xr[i]) || xr[i] > max ? xr[i] : max;
+                for (int i = 0; i < n; i++) yr[i] = xr[i] - max;
+            }
+            else
+            {
+                max = TensorPrimitives.Max(xr);
+                TensorPrimitives.Subtract(xr, max, yr);
+            }
+        }
+        TensorPrimitives.Exp(y[..(rows * n)], y[..(rows * n)]);
+        for (int r = 0; r < rows; r++)
+        {
+            var yr = y.Slice(r * n, n);
+            if (n <= Short)
+            {
+                float sum = 0;
+                for (int i = 0; i < n; i++) sum += yr[i];
+                for (int i = 0; i < n; i++) yr[i] /= sum;
+            }
+            else TensorPrimitives.Divide(yr, TensorPrimitives.Sum(yr), yr);
+        }
     }
 
     private void Row(ReadOnlySpan<float> x, Span<float> y)

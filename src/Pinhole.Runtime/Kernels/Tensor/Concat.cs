@@ -10,6 +10,8 @@ internal sealed class Concat : OpKernel
     [ModuleInitializer]
     internal static void Register() => KernelRegistry.Register("", "Concat", 1, info => new Concat(info));
 
+    public override string Variant => NnFast.Enabled ? "block copy" : "strided copy";
+
     private Concat(KernelInfo info) => _axis = info.GetInt("axis", info.OpsetVersion < 4 ? 1 : long.MinValue) is long a && a != long.MinValue
         ? a : throw info.Invalid("attribute 'axis' is required");
 
@@ -33,6 +35,12 @@ internal sealed class Concat : OpKernel
             total += t.Shape[axis];
         }
         shape[axis] = TensorMoves.Dim(total);
+        if (FastConcat.Supports(first.Type) && NnFast.Enabled && FastConcat.BlocksAreLarge(context, NnData.Product(shape, 0, axis)))
+        {
+            var fast = context.OutputUninitialized(0, first.Type, shape);
+            FastConcat.Run(context, fast, NnData.Product(shape, 0, axis), context.Options.IntraOpThreads);
+            return;
+        }
         var y = context.Output(0, first.Type, shape);
         var dstStrides = TensorMoves.Strides(shape);
         int offset = 0;
