@@ -72,6 +72,23 @@ public class ConstantReleaseTests
     }
 
     [Fact]
+    public void Ir3InitializersListedAsInputsAreConstants()
+    {
+        var model = ConvModel(alsoReadW: false);
+        model.IrVersion = 3;
+        model.Graph.Inputs.Add(new ValueInfo("w"));
+        bool? convSawData = null;
+        var options = new SessionOptions { NodeExecuted = e => { if (e.Node.OpType == "Conv") convSawData = e.Inputs[1]!.HasData; } };
+        using var session = new InferenceSession(model, options);
+        Assert.Equal(["x"], session.Inputs.Select(i => i.Name));
+        var y = session.Run(Input())[0].Span<float>().ToArray();
+        Assert.False(convSawData); // packed at prepare: W was a constant
+        using var reference = new InferenceSession(ConvModel(alsoReadW: false), new SessionOptions { OptimizationLevel = OptimizationLevel.None });
+        Assert.Equal(reference.Run(Input())[0].Span<float>().ToArray(), y);
+        Assert.Throws<InvalidInputException>(() => session.Run(new Dictionary<string, Tensor> { ["x"] = Input(), ["w"] = Tensor.Zeros<float>([4, 3, 3, 3]) }));
+    }
+
+    [Fact]
     public void ShapeOnlyTensorsRefuseElementAccess()
     {
         var t = Tensor.ShapeOnly(DataType.Float, [2, 3]);
