@@ -87,6 +87,16 @@ public sealed class Tensor
         return new Tensor(type, shape.ToArray(), storage, offset, length);
     }
 
+    /// <summary>
+    /// A tensor with a type and shape but no elements: what a session keeps of a constant whose data a prepared kernel
+    /// has taken over (packed). Reading its elements throws; its type, shape and length are as given.
+    /// </summary>
+    public static Tensor ShapeOnly(DataType type, ReadOnlySpan<int> shape) =>
+        new(type, shape.ToArray(), AllocateStorage(type, 0), 0, ElementCount(shape));
+
+    /// <summary>False for a <see cref="ShapeOnly"/> tensor (its elements are not stored).</summary>
+    public bool HasData => (long)Offset + Length <= Buffer.Length;
+
     /// <summary>Whether this tensor's elements and <paramref name="other"/>'s share any memory.</summary>
     public bool Overlaps(Tensor other)
     {
@@ -103,7 +113,11 @@ public sealed class Tensor
     /// <summary>The elements, row-major. <typeparamref name="T"/> must be this tensor's storage type.</summary>
     public Span<T> Span<T>()
     {
-        if (Buffer is T[] typed) return typed.AsSpan(Offset, Length);
+        if (Buffer is T[] typed)
+        {
+            if ((long)Offset + Length > typed.Length) throw NoData();
+            return new Span<T>(typed, Offset, Length);
+        }
         throw new InvalidCastException($"tensor of {DataTypes.OnnxName(Type)} is stored as {Buffer.GetType().Name}, not {typeof(T).Name}[]");
     }
 
@@ -113,10 +127,14 @@ public sealed class Tensor
     public Span<byte> Bytes()
     {
         if (Type == DataType.String) throw new InvalidOperationException("string tensors have no byte view");
+        if (!HasData) throw NoData();
         int size = DataTypes.SizeOf(Type);
         ref byte start = ref Unsafe.AddByteOffset(ref MemoryMarshal.GetArrayDataReference(Buffer), (nint)Offset * size);
         return MemoryMarshal.CreateSpan(ref start, Length * size);
     }
+
+    private InvalidOperationException NoData() =>
+        new($"{this} holds no elements: its data was released (taken over by a prepared kernel)");
 
     /// <summary>A tensor that shares this one's storage (and offset) under another shape of the same element count.</summary>
     public Tensor Reshape(ReadOnlySpan<int> shape)

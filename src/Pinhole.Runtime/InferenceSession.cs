@@ -14,6 +14,8 @@ public sealed class InferenceSession : IDisposable
     private readonly Dictionary<string, ValueInfo> _inputsByName;
     private readonly ArenaPlanCache _arenaPlans;
     private readonly HashSet<Array> _constantStorage;
+    private readonly int[] _runtimeInputSlots;
+    private readonly HashSet<string>? _constantInputs;
     private bool _disposed;
 
     public InferenceSession(Model model, SessionOptions? options = null)
@@ -25,16 +27,42 @@ public sealed class InferenceSession : IDisposable
         // still inlined in place, as observers such as shape inference expect).
         var prepared = _options.OptimizationLevel == OptimizationLevel.None ? model : model.Clone();
         FunctionInliner.Inline(prepared);
+        // Before IR version 4 every initializer had to be listed as a graph input too; ONNX Runtime treats them as
+        // constants (only IR 4+ initializers that are also inputs can be overridden), so they can be folded and packed.
+        if (model.IrVersion < 4) _constantInputs = new HashSet<string>(model.Graph.Inputs.Select(i => i.Name).Where(model.Graph.Initializers.ContainsKey), StringComparer.Ordinal);
+        if (_constantInputs is not null && !ReferenceEquals(prepared, model)) prepared.Graph.Inputs.RemoveAll(i => _constantInputs.Contains(i.Name));
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
         GraphOptimizer.Optimize(prepared, _options.OptimizationLevel);
-        _plan = ExecutionPlan.Compile(prepared.Graph, prepared, _options, []);
+        CollectPreparationGarbage(ref allocated);
+        _plan = ExecutionPlan.Compile(prepared.Graph, prepared, _options, [], ownsInitializers: !ReferenceEquals(prepared, model));
+        CollectPreparationGarbage(ref allocated);
         Inputs = model.Graph.RuntimeInputs().ToList();
         Outputs = model.Graph.Outputs.ToList();
         _inputsByName = model.Graph.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
         _arenaPlans = new ArenaPlanCache(_plan);
+        _runtimeInputSlots = Inputs.Select(i => _plan.SlotOf.TryGetValue(i.Name, out int s) ? s : -1).ToArray();
         _constantStorage = new HashSet<Array>(_plan.Constants.Where(c => c is not null).Select(c => c!.Buffer), ReferenceEqualityComparer.Instance);
     }
 
     public Model Model { get; }
+
+    /// <summary>
+    /// Preparing a model can allocate its weights several times over (constant folding, folding BatchNormalization into
+    /// Conv, packing), leaving the earlier copies as garbage the GC may keep for long. When a preparation step allocated
+    /// much, collect once, so the process does not carry those copies into its runs (ONNX Runtime frees them at once).
+    /// </summary>
+    private static void CollectPreparationGarbage(ref long allocatedBefore)
+    {
+        long now = GC.GetAllocatedBytesForCurrentThread();
+        if (now - allocatedBefore >= PreparationGarbageThreshold)
+        {
+            GC.Collect();
+            now = GC.GetAllocatedBytesForCurrentThread();
+        }
+        allocatedBefore = now;
+    }
+
+    private const long PreparationGarbageThreshold = 32L << 20;
 
     /// <summary>The static memory plan of the last run's input shapes (null until planned).</summary>
     public MemoryPlanSummary? MemoryPlan => _arenaPlans.Latest?.Summary;
@@ -51,8 +79,6 @@ public sealed class InferenceSession : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(inputs);
         var frame = _plan.RentFrame(null);
-        ArenaPlan? arenaPlan = null;
-        Arena? arena = null;
         try
         {
             foreach (var (name, tensor) in inputs)
@@ -60,61 +86,95 @@ public sealed class InferenceSession : IDisposable
                 if (!_inputsByName.TryGetValue(name, out var declared))
                     throw new InvalidInputException($"'{name}' is not an input of the model; inputs are: {string.Join(", ", Inputs.Select(i => i.Name))}");
                 ArgumentNullException.ThrowIfNull(tensor, name);
+                if (_constantInputs is not null && _constantInputs.Contains(name))
+                    throw new InvalidInputException($"'{name}' is an initializer of this IR version {Model.IrVersion} model, a constant (as in ONNX Runtime): it cannot be fed");
                 if (_options.ValidateInputs) CheckInput(declared, tensor);
-                frame.Values[_plan.SlotOf[name]] = tensor;
+                if (_plan.SlotOf.TryGetValue(name, out int slot)) frame.Values[slot] = tensor;
             }
             foreach (var i in Inputs)
                 if (!inputs.ContainsKey(i.Name))
                     throw new InvalidInputException($"input '{i.Name}' ({i.Type}) is missing");
-
-            int[]? signature = null;
-            if (_options.MemoryArena)
-            {
-                arenaPlan = _arenaPlans.Find(frame.Values);
-                if (arenaPlan is not null)
-                {
-                    arena = arenaPlan.Rent();
-                    frame.Arena = arena;
-                }
-                else
-                {
-                    signature = ArenaPlan.SignatureOf(frame.Values, _plan.InputSlots);
-                    frame.Recorder = new ArenaRecorder(frame.Values.Length);
-                }
-            }
-
-            frame.Execute(_options);
-
-            var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            for (int k = 0; k < _plan.OutputSlots.Length; k++)
-            {
-                var t = frame.Values[_plan.OutputSlots[k]]
-                    ?? throw new KernelException($"output '{Outputs[k].Name}' was not produced");
-                // Never hand out the session's constants, the caller's inputs or arena memory as outputs: copy them.
-                bool shared = _constantStorage.Contains(t.Buffer) || (arena is not null && arena.Owns(t.Buffer));
-                foreach (var input in inputs.Values) shared |= ReferenceEquals(input.Buffer, t.Buffer);
-                result[Outputs[k].Name] = shared ? t.Clone() : t;
-            }
-            if (frame.Recorder is { } recorder && signature is not null) _arenaPlans.Add(recorder, signature);
+            var outputs = Execute(frame);
+            var result = new Dictionary<string, Tensor>(outputs.Length, StringComparer.Ordinal);
+            for (int k = 0; k < outputs.Length; k++) result[Outputs[k].Name] = outputs[k];
             return result;
         }
         finally
         {
             _plan.ReturnFrame(frame);
-            if (arena is not null) arenaPlan!.Return(arena);
         }
     }
 
     /// <summary>Runs the model with inputs given in <see cref="Inputs"/> order; returns outputs in <see cref="Outputs"/> order.</summary>
     public Tensor[] Run(params Tensor[] inputs)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length != Inputs.Count)
             throw new InvalidInputException($"the model takes {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}), {inputs.Length} were given");
-        var named = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        for (int i = 0; i < inputs.Length; i++) named[Inputs[i].Name] = inputs[i];
-        var outputs = Run(named);
-        return Outputs.Select(o => outputs[o.Name]).ToArray();
+        var frame = _plan.RentFrame(null);
+        try
+        {
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                var tensor = inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"input '{Inputs[i].Name}' is null");
+                if (_options.ValidateInputs) CheckInput(Inputs[i], tensor);
+                if (_runtimeInputSlots[i] >= 0) frame.Values[_runtimeInputSlots[i]] = tensor;
+            }
+            return Execute(frame);
+        }
+        finally
+        {
+            _plan.ReturnFrame(frame);
+        }
+    }
+
+    /// <summary>Runs a fed frame (in the arena of its input signature when planned); returns the outputs in order.</summary>
+    private Tensor[] Execute(Frame frame)
+    {
+        var values = frame.Values;
+        var inputSlots = _plan.InputSlots;
+        var fed = frame.Fed;
+        for (int i = 0; i < inputSlots.Length; i++) fed[i] = values[inputSlots[i]];
+
+        ArenaPlan? arenaPlan = null;
+        Arena? arena = null;
+        int[]? signature = null;
+        if (_options.MemoryArena)
+        {
+            arenaPlan = _arenaPlans.Find(values);
+            if (arenaPlan is not null)
+            {
+                arena = arenaPlan.Rent();
+                frame.Arena = arena;
+            }
+            else
+            {
+                signature = ArenaPlan.SignatureOf(values, inputSlots);
+                frame.Recorder = new ArenaRecorder(values.Length);
+            }
+        }
+        try
+        {
+            frame.Execute(_options);
+            var outputSlots = _plan.OutputSlots;
+            var result = new Tensor[outputSlots.Length];
+            for (int k = 0; k < outputSlots.Length; k++)
+            {
+                var t = values[outputSlots[k]] ?? throw new KernelException($"output '{Outputs[k].Name}' was not produced");
+                // Never hand out the session's constants, the caller's inputs or arena memory as outputs: copy them.
+                bool shared = _constantStorage.Contains(t.Buffer) || (arena is not null && arena.Owns(t.Buffer));
+                foreach (var input in fed) shared |= input is not null && ReferenceEquals(input.Buffer, t.Buffer);
+                result[k] = shared ? t.Clone() : t;
+            }
+            if (frame.Recorder is { } recorder && signature is not null) _arenaPlans.Add(recorder, signature);
+            return result;
+        }
+        finally
+        {
+            frame.Arena = null;
+            if (arena is not null) arenaPlan!.Return(arena);
+        }
     }
 
     private static void CheckInput(ValueInfo declared, Tensor tensor)

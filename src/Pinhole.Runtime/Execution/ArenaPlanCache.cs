@@ -11,7 +11,7 @@ internal sealed class ArenaPlanCache(ExecutionPlan plan)
     private readonly object _lock = new();
     private volatile ArenaPlan[] _plans = [];
 
-    /// <summary>The plan of the last signature planned (null until one is).</summary>
+    /// <summary>The plan of the last run's signature (null until one is planned).</summary>
     public ArenaPlan? Latest { get; private set; }
 
     /// <summary>The plan for the inputs now in <paramref name="values"/>, or null when the signature is new.</summary>
@@ -19,7 +19,11 @@ internal sealed class ArenaPlanCache(ExecutionPlan plan)
     {
         var plans = _plans;
         foreach (var p in plans)
-            if (p.Matches(values, plan.InputSlots)) return p;
+        {
+            if (!p.Matches(values, plan.InputSlots)) continue;
+            Latest = p;
+            return p;
+        }
         return null;
     }
 

@@ -49,8 +49,13 @@ internal sealed class ExecutionPlan
 
     private const int MaxPooledFrames = 16;
 
+    /// <summary>
+    /// Prepares <paramref name="graph"/>. With <paramref name="ownsInitializers"/> (the graph is the session's own copy),
+    /// constants whose every reader released them (<see cref="KernelInfo.ReleaseConstantInput"/>) are dropped from
+    /// the graph as well as from the plan, as soon as their last reader is prepared.
+    /// </summary>
     public static ExecutionPlan Compile(Graph graph, Model model, SessionOptions options, IEnumerable<string> outerScope,
-        Func<string, TypeInfo?>? outerTypes = null)
+        Func<string, TypeInfo?>? outerTypes = null, bool ownsInitializers = false)
     {
         var outer = new HashSet<string>(outerScope, StringComparer.Ordinal);
         graph.SortTopologically(outer);
@@ -90,7 +95,23 @@ internal sealed class ExecutionPlan
 
         var visibleToSubgraphs = new HashSet<string>(outer, StringComparer.Ordinal);
         visibleToSubgraphs.UnionWith(slotOf.Keys);
-        Subgraph CompileSub(Graph g) => new(Compile(g, model, options, visibleToSubgraphs, TypeLookup));
+        Subgraph CompileSub(Graph g) => new(Compile(g, model, options, visibleToSubgraphs, TypeLookup, ownsInitializers));
+
+        // Constants that kernels may take over: read only as node inputs here (not by subgraphs, not as outputs).
+        var readers = new int[slotOf.Count];
+        var pinned = new bool[slotOf.Count];
+        foreach (var node in graph.Nodes)
+        {
+            foreach (var i in node.Inputs)
+                if (i.Length > 0 && slotOf.TryGetValue(i, out int s)) readers[s]++;
+            foreach (var g in node.Subgraphs())
+                foreach (var name in g.OuterScopeReads())
+                    if (slotOf.TryGetValue(name, out int s)) pinned[s] = true;
+        }
+        foreach (var o in graph.Outputs)
+            if (slotOf.TryGetValue(o.Name, out int s)) pinned[s] = true;
+        foreach (var name in overridable) pinned[slotOf[name]] = true;
+        var released = new int[slotOf.Count];
 
         var steps = new List<Step>(graph.Nodes.Count);
         foreach (var node in graph.Nodes)
@@ -114,6 +135,17 @@ internal sealed class ExecutionPlan
                 or OverflowException or InvalidOperationException or NullReferenceException)
             {
                 throw new InvalidModelException($"{node.Describe()}, opset {opset}: {e.Message}", e);
+            }
+            if (info.ReleasedInputs is { } taken)
+            {
+                foreach (int index in taken)
+                {
+                    int s = slotOf[node.Inputs[index]];
+                    if (pinned[s] || constants[s] is not { } c || ++released[s] != readers[s]) continue;
+                    constants[s] = Tensor.ShapeOnly(c.Type, c.Shape);
+                    if (ownsInitializers && graph.Initializers.ContainsKey(node.Inputs[index]))
+                        graph.Initializers[node.Inputs[index]] = constants[s]!;
+                }
             }
             steps.Add(new Step(node, kernel,
                 node.Inputs.Select(i => i.Length == 0 ? -1 : slotOf[i]).ToArray(),

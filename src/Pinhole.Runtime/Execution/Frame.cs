@@ -11,7 +11,11 @@ internal sealed class Frame
         Plan = plan;
         Values = new Tensor?[plan.SlotNames.Length];
         Context = new KernelContext(this);
+        Fed = new Tensor?[plan.InputSlots.Length];
     }
+
+    /// <summary>The graph inputs of this run, as fed (the values array drops them after their last reader).</summary>
+    public Tensor?[] Fed { get; }
 
     public ExecutionPlan Plan { get; }
     public Frame? Parent { get; private set; }
@@ -37,6 +41,7 @@ internal sealed class Frame
         Recorder = null;
         Context.Step = null!;
         Array.Clear(Values);
+        Array.Clear(Fed);
     }
 
     /// <summary>The current value of <paramref name="name"/> here or in an enclosing frame.</summary>

@@ -37,6 +37,21 @@ public sealed class KernelInfo
     /// <summary>The value of input <paramref name="index"/> if it is a constant initializer, else null.</summary>
     public Tensor? ConstantInput(int index) => HasInput(index) ? _constantLookup(Node.Inputs[index]) : null;
 
+    /// <summary>
+    /// Declares that this kernel keeps what it needs of constant input <paramref name="index"/> (e.g. a packed copy
+    /// of a weight) and at run time reads only that input's type and shape: when no other node needs the constant,
+    /// the session drops its data and passes a <see cref="Tensor.ShapeOnly"/> tensor instead, so the weight is not
+    /// held twice.
+    /// </summary>
+    public void ReleaseConstantInput(int index)
+    {
+        if (ConstantInput(index) is null) return;
+        ReleasedInputs ??= [];
+        if (!ReleasedInputs.Contains(index)) ReleasedInputs.Add(index);
+    }
+
+    internal List<int>? ReleasedInputs { get; private set; }
+
     /// <summary>The declared type of input <paramref name="index"/>, if the model declares it.</summary>
     public TypeInfo? InputType(int index) => HasInput(index) ? TypeLookup(Node.Inputs[index]) : null;
 

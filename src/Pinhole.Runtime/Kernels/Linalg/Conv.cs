@@ -74,6 +74,7 @@ internal sealed class Conv : OpKernel
         {
             _method = Method.Depthwise;
             _depthwiseWeight = wf.ToArray();
+            info.ReleaseConstantInput(1); // only W's shape is read at run time
             return;
         }
         bool pointwise = kCount == 1 && _autoPad != "SAME_UPPER" && _autoPad != "SAME_LOWER";
@@ -83,6 +84,7 @@ internal sealed class Conv : OpKernel
         _packedWeight = new PackedMatrix[_group];
         for (int g = 0; g < _group; g++)
             _packedWeight[g] = Linalg.PackA(false, mg, kg, wf.Slice(g * mg * kg, mg * kg), kg, _isa);
+        info.ReleaseConstantInput(1); // only W's shape is read at run time
     }
 
     public override string Variant
