@@ -13,8 +13,8 @@ public enum GemmIsa
 }
 
 /// <summary>
-/// The instruction-set path chosen once per process: the fastest supported width (by benchmark: Vector256 on Zen 4,
-/// where AVX-512 has the same FLOP/cycle as AVX2), unless PINHOLE_ISA=scalar|128|256|512 forces another (clamped to
+/// The instruction-set path chosen once per process: the fastest supported width (by benchmark: Vector512 on Zen 4, where it beat
+/// Vector256 in every GEMM measurement), unless PINHOLE_ISA=scalar|128|256|512 forces another (clamped to
 /// what the hardware supports). Kernels read <see cref="Default"/>; tests pass a width explicitly.
 /// </summary>
 public static class Isa
@@ -33,9 +33,6 @@ public static class Isa
 
     /// <summary>The path a kernel being prepared on this thread should use.</summary>
     public static GemmIsa ForKernel => Override ?? Default;
-
-    /// <summary>The path kernels use by default (initialized after <see cref="Widest"/>, which it reads).</summary>
-    public static GemmIsa Default { get; } = Choose(Environment.GetEnvironmentVariable("PINHOLE_ISA"));
 
     /// <summary>Whether <paramref name="isa"/> can run on this machine.</summary>
     public static bool IsSupported(GemmIsa isa) => isa <= Widest;
