@@ -19,6 +19,14 @@ internal static class MemoryPlanner
     /// </summary>
     public static (long[] Offsets, long ArenaSize) Place(IReadOnlyList<Interval> buffers, long alignment = 1)
     {
+        // First fit, and best fit (the smallest gap that holds the buffer): keep the smaller arena.
+        var first = Place(buffers, alignment, bestFit: false);
+        var best = Place(buffers, alignment, bestFit: true);
+        return best.ArenaSize < first.ArenaSize ? best : first;
+    }
+
+    private static (long[] Offsets, long ArenaSize) Place(IReadOnlyList<Interval> buffers, long alignment, bool bestFit)
+    {
         ArgumentNullException.ThrowIfNull(buffers);
         ArgumentOutOfRangeException.ThrowIfLessThan(alignment, 1);
         int n = buffers.Count;
@@ -47,14 +55,19 @@ internal static class MemoryPlanner
                 if (buffers[j].Overlaps(b) && buffers[j].Size > 0)
                     overlapping.Add((offsets[j], offsets[j] + AlignUp(buffers[j].Size, AlignmentOf(buffers[j].Size, alignment))));
             overlapping.Sort((x, y) => x.Start.CompareTo(y.Start));
-            long candidate = 0;
+            long candidate = 0, chosen = -1, chosenGap = long.MaxValue;
             foreach (var (start, end) in overlapping)
             {
-                if (start - candidate >= size) break;
+                long gap = start - candidate;
+                if (gap >= size)
+                {
+                    if (!bestFit) break;
+                    if (gap < chosenGap) { chosen = candidate; chosenGap = gap; }
+                }
                 candidate = Math.Max(candidate, AlignUp(end, align));
             }
-            offsets[i] = candidate;
-            if (b.Size > 0) arena = Math.Max(arena, candidate + size);
+            offsets[i] = chosen >= 0 ? chosen : candidate;
+            if (b.Size > 0) arena = Math.Max(arena, offsets[i] + size);
             placed.Add(i);
         }
         return (offsets, arena);
