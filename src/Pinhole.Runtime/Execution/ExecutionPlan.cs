@@ -92,6 +92,8 @@ internal sealed class ExecutionPlan
         foreach (var (name, tensor) in graph.Initializers) constants[slotOf[name]] = tensor;
         Tensor? ConstantLookup(string name) =>
             !overridable.Contains(name) && slotOf.TryGetValue(name, out int s) ? constants[s] : null;
+        Tensor? DefaultLookup(string name) =>
+            overridable.Contains(name) && slotOf.TryGetValue(name, out int s) ? constants[s] : null;
 
         var visibleToSubgraphs = new HashSet<string>(outer, StringComparer.Ordinal);
         visibleToSubgraphs.UnionWith(slotOf.Keys);
@@ -121,7 +123,7 @@ internal sealed class ExecutionPlan
             var factory = KernelRegistry.Find(node.Domain, node.OpType, opset)
                 ?? throw new UnsupportedModelException(
                     $"{node.Describe()}: no kernel for op '{node.OpType}' in domain '{(node.Domain.Length == 0 ? "ai.onnx" : node.Domain)}' at opset {opset}");
-            var info = new KernelInfo(node, (int)opset, ConstantLookup, CompileSub, TypeLookup, options);
+            var info = new KernelInfo(node, (int)opset, ConstantLookup, CompileSub, TypeLookup, options, DefaultLookup);
             OpKernel kernel;
             try
             {

@@ -7,10 +7,13 @@ public sealed class KernelInfo
 {
     private readonly Func<string, Tensor?> _constantLookup;
     private readonly Func<Graph, Subgraph> _compileSubgraph;
+    private readonly Func<string, Tensor?>? _defaultLookup;
 
     internal KernelInfo(Node node, int opsetVersion, Func<string, Tensor?> constantLookup,
-        Func<Graph, Subgraph> compileSubgraph, Func<string, TypeInfo?> typeLookup, SessionOptions options)
+        Func<Graph, Subgraph> compileSubgraph, Func<string, TypeInfo?> typeLookup, SessionOptions options,
+        Func<string, Tensor?>? defaultLookup = null)
     {
+        _defaultLookup = defaultLookup;
         Node = node;
         OpsetVersion = opsetVersion;
         _constantLookup = constantLookup;
@@ -36,6 +39,14 @@ public sealed class KernelInfo
 
     /// <summary>The value of input <paramref name="index"/> if it is a constant initializer, else null.</summary>
     public Tensor? ConstantInput(int index) => HasInput(index) ? _constantLookup(Node.Inputs[index]) : null;
+
+    /// <summary>
+    /// The default value of input <paramref name="index"/> when it is an overridable initializer (an initializer that
+    /// is also a graph input, IR 4 and later), else null. A kernel may prepare for it (e.g. pack a weight) but must
+    /// check at run time that the input is still this very tensor (<see cref="object.ReferenceEquals"/>): a caller
+    /// may feed another value.
+    /// </summary>
+    public Tensor? DefaultInput(int index) => HasInput(index) && _defaultLookup is not null ? _defaultLookup(Node.Inputs[index]) : null;
 
     /// <summary>
     /// Declares that this kernel keeps what it needs of constant input <paramref name="index"/> (e.g. a packed copy

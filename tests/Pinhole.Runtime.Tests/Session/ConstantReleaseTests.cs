@@ -89,6 +89,28 @@ public class ConstantReleaseTests
     }
 
     [Fact]
+    public void OverridableWeightsArePreparedButAFedWeightWins()
+    {
+        var model = ConvModel(alsoReadW: false);
+        model.IrVersion = 8;
+        model.Graph.Inputs.Add(new ValueInfo("w"));
+        string? variant = null;
+        using var session = new InferenceSession(model, new SessionOptions { NodeExecuted = e => { if (e.Node.OpType == "Conv") variant = e.Variant; } });
+        using var reference = new InferenceSession(ConvModel(alsoReadW: false), new SessionOptions { OptimizationLevel = OptimizationLevel.None });
+        // The default weight is packed at prepare ...
+        Assert.Equal(reference.Run(Input())[0].Span<float>().ToArray(), session.Run(Input())[0].Span<float>().ToArray());
+        Assert.DoesNotContain("runtime W", variant);
+        // ... and a weight fed by the caller replaces it.
+        var other = Tensor.FromArray(Enumerable.Range(0, 108).Select(i => (float)((i % 5) - 2)).ToArray(), [4, 3, 3, 3]);
+        var fed = session.Run(new Dictionary<string, Tensor> { ["x"] = Input(), ["w"] = other })[session.Outputs[0].Name].Span<float>().ToArray();
+        var expectedModel = ConvModel(alsoReadW: false);
+        expectedModel.Graph.Initializers["w"] = other;
+        using var expected = new InferenceSession(expectedModel, new SessionOptions { OptimizationLevel = OptimizationLevel.None });
+        Assert.Equal(expected.Run(Input())[0].Span<float>().ToArray(), fed);
+        Assert.Equal(reference.Run(Input())[0].Span<float>().ToArray(), session.Run(Input())[0].Span<float>().ToArray());
+    }
+
+    [Fact]
     public void ShapeOnlyTensorsRefuseElementAccess()
     {
         var t = Tensor.ShapeOnly(DataType.Float, [2, 3]);

@@ -38,6 +38,9 @@ internal sealed class Conv : OpKernel
     /// <summary>Geometry of the last input shape (immutable; replaced when the shape changes).</summary>
     private Geometry? _last;
 
+    /// <summary>The overridable initializer the weights were prepared from (null when W is a true constant or unprepared).</summary>
+    private readonly Tensor? _preparedW;
+
     private Conv(KernelInfo info, bool fused)
     {
         _autoPad = info.GetString("auto_pad", "NOTSET");
@@ -61,7 +64,14 @@ internal sealed class Conv : OpKernel
         if (b != null && b.Rank == 1 && (LinalgHelpers.ViaFloat32(b.Type) || b.Type == DataType.Double))
             _constBias = FloatConversion.ToFloat(b).ReadOnlySpan<float>().ToArray();
 
+        // An overridable initializer (IR >= 4 lists weights as graph inputs) is prepared for too; Execute checks that
+        // the run still uses that very tensor and otherwise takes the runtime-W path.
         var w = info.ConstantInput(1);
+        if (w == null && info.DefaultInput(1) is { } defaultW)
+        {
+            w = defaultW;
+            _preparedW = defaultW;
+        }
         if (w == null || w.Rank < 3 || !(LinalgHelpers.ViaFloat32(w.Type) || w.Type == DataType.Double) || w.Shape[0] % _group != 0) return;
         int r = w.Rank - 2;
         int m = w.Shape[0], mg = m / _group, kCount = 1;
@@ -175,8 +185,10 @@ internal sealed class Conv : OpKernel
         var xt = context.Input(0);
         var wt = context.Input(1);
         var bt = context.OptionalInput(2);
+        bool usePrepared = _preparedW is null || ReferenceEquals(wt, _preparedW);
+        var packedWeight = usePrepared ? _packedWeight : null;
         var geo = _last;
-        if (geo == null || !geo.XShape.AsSpan().SequenceEqual(xt.Shape) || !SameW(geo, wt))
+        if (geo == null || !geo.XShape.AsSpan().SequenceEqual(xt.Shape) || !SameW(geo, wt, usePrepared))
         {
             geo = Prepare(context, xt, wt);
             _last = geo;
@@ -194,7 +206,7 @@ internal sealed class Conv : OpKernel
         if (outCount > 0 && batch > 0)
         {
             var x = FloatConversion.ToFloat(xt).ReadOnlySpan<float>();
-            if (_method == Method.Depthwise)
+            if (_method == Method.Depthwise && usePrepared)
             {
                 var s = new ConvDepthwise.Shape(geo.Input[0], geo.Input[1], geo.Kernel[0], geo.Kernel[1], geo.Output[0], geo.Output[1],
                     geo.Strides[0], geo.Strides[1], geo.Dilations[0], geo.Dilations[1], geo.Pads[0], geo.Pads[1]);
@@ -209,8 +221,8 @@ internal sealed class Conv : OpKernel
             }
             else
             {
-                float[]? w = _packedWeight == null ? FloatConversion.ToFloat(wt).ReadOnlySpan<float>().ToArray() : null;
-                if (_packedWeight != null && !geo.Pointwise && geo.Input.Length == 2)
+                float[]? w = packedWeight == null ? FloatConversion.ToFloat(wt).ReadOnlySpan<float>().ToArray() : null;
+                if (packedWeight != null && !geo.Pointwise && geo.Input.Length == 2)
                 {
                     // Implicit GEMM: B panels are packed straight from the image.
                     fixed (float* px = x)
@@ -238,7 +250,7 @@ internal sealed class Conv : OpKernel
                                 };
                                 var yg = y.Slice(((n * m) + (g * mg)) * outCount, mg * outCount);
                                 var epilogue = new GemmEpilogue(bias.IsEmpty ? default : bias.Slice(g * mg, mg), default, _activation);
-                                Linalg.GemmConv(_packedWeight[g], image, yg, threads, epilogue);
+                                Linalg.GemmConv(packedWeight[g], image, yg, threads, epilogue);
                             }
                         }
                     }
@@ -261,8 +273,8 @@ internal sealed class Conv : OpKernel
                             }
                             var yg = y.Slice(((n * m) + (g * mg)) * outCount, mg * outCount);
                             var epilogue = new GemmEpilogue(bias.IsEmpty ? default : bias.Slice(g * mg, mg), default, _activation);
-                            if (_packedWeight != null)
-                                Linalg.Gemm(_packedWeight[g], false, outCount, 1f, bmat, outCount, 0f, yg, outCount, threads, epilogue);
+                            if (packedWeight != null)
+                                Linalg.Gemm(packedWeight[g], false, outCount, 1f, bmat, outCount, 0f, yg, outCount, threads, epilogue);
                             else
                                 Linalg.Gemm(false, false, mg, outCount, kg, 1f, w.AsSpan(g * mg * kg, mg * kg), kg, bmat, outCount, 0f, yg, outCount,
                                     threads, _isa, epilogue);
@@ -282,10 +294,10 @@ internal sealed class Conv : OpKernel
         if (xt.Type != DataType.Float) FloatConversion.FromFloat(y, context.Output(0, xt.Type, outShape));
     }
 
-    private bool SameW(Geometry geo, Tensor wt)
+    private bool SameW(Geometry geo, Tensor wt, bool usePrepared)
     {
         // A constant W was checked against X when the geometry was made; a runtime W is checked here every call.
-        if (_wShape != null) return true;
+        if (_wShape != null && usePrepared) return true;
         if (wt.Rank != geo.XShape.Length || wt.Shape[1] * _group != geo.XShape[1]) return false;
         for (int d = 2; d < wt.Rank; d++)
             if (wt.Shape[d] != geo.Kernel[d - 2]) return false;
