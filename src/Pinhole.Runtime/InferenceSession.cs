@@ -31,11 +31,11 @@ public sealed class InferenceSession : IDisposable
         // constants (only IR 4+ initializers that are also inputs can be overridden), so they can be folded and packed.
         if (model.IrVersion < 4) _constantInputs = new HashSet<string>(model.Graph.Inputs.Select(i => i.Name).Where(model.Graph.Initializers.ContainsKey), StringComparer.Ordinal);
         if (_constantInputs is not null && !ReferenceEquals(prepared, model)) prepared.Graph.Inputs.RemoveAll(i => _constantInputs.Contains(i.Name));
-        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        PreparationGarbage.Start();
         GraphOptimizer.Optimize(prepared, _options.OptimizationLevel);
-        CollectPreparationGarbage(ref allocated);
+        PreparationGarbage.Checkpoint(force: true);
         _plan = ExecutionPlan.Compile(prepared.Graph, prepared, _options, [], ownsInitializers: !ReferenceEquals(prepared, model));
-        CollectPreparationGarbage(ref allocated);
+        PreparationGarbage.Checkpoint(force: true);
         Inputs = model.Graph.RuntimeInputs().ToList();
         Outputs = model.Graph.Outputs.ToList();
         _inputsByName = model.Graph.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
@@ -46,23 +46,6 @@ public sealed class InferenceSession : IDisposable
 
     public Model Model { get; }
 
-    /// <summary>
-    /// Preparing a model can allocate its weights several times over (constant folding, folding BatchNormalization into
-    /// Conv, packing), leaving the earlier copies as garbage the GC may keep for long. When a preparation step allocated
-    /// much, collect once, so the process does not carry those copies into its runs (ONNX Runtime frees them at once).
-    /// </summary>
-    private static void CollectPreparationGarbage(ref long allocatedBefore)
-    {
-        long now = GC.GetAllocatedBytesForCurrentThread();
-        if (now - allocatedBefore >= PreparationGarbageThreshold)
-        {
-            GC.Collect();
-            now = GC.GetAllocatedBytesForCurrentThread();
-        }
-        allocatedBefore = now;
-    }
-
-    private const long PreparationGarbageThreshold = 32L << 20;
 
     /// <summary>The static memory plan of the last run's input shapes (null until planned).</summary>
     public MemoryPlanSummary? MemoryPlan => _arenaPlans.Latest?.Summary;
@@ -152,6 +135,7 @@ public sealed class InferenceSession : IDisposable
             {
                 signature = ArenaPlan.SignatureOf(values, inputSlots);
                 frame.Recorder = new ArenaRecorder(values.Length);
+                PreparationGarbage.Start();
             }
         }
         try

@@ -16,7 +16,8 @@ internal sealed class ArenaRecorder
         Foreign,
     }
 
-    private readonly Dictionary<Array, int> _allocatedBy = new(ReferenceEqualityComparer.Instance);
+    // Weak keys: the recording run must not keep every intermediate alive (its peak memory would be their sum).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Array, object> _allocatedBy = [];
 
     public ArenaRecorder(int slots)
     {
@@ -45,13 +46,14 @@ internal sealed class ArenaRecorder
         Shapes[slot] = tensor.Shape;
         Roots[slot] = slot;
         Uninitialized[slot] = uninitialized;
-        _allocatedBy[tensor.Buffer] = slot;
+        _allocatedBy.AddOrUpdate(tensor.Buffer, slot);
     }
 
     public void Passed(int slot, Tensor tensor)
     {
-        if (_allocatedBy.TryGetValue(tensor.Buffer, out int root))
+        if (_allocatedBy.TryGetValue(tensor.Buffer, out var boxed))
         {
+            int root = (int)boxed;
             if (root == slot) return; // a view of its own allocation: keep the allocated type and shape
             Kinds[slot] = Kind.Alias;
             Roots[slot] = root;

@@ -123,6 +123,7 @@ internal sealed class ExecutionPlan
             var factory = KernelRegistry.Find(node.Domain, node.OpType, opset)
                 ?? throw new UnsupportedModelException(
                     $"{node.Describe()}: no kernel for op '{node.OpType}' in domain '{(node.Domain.Length == 0 ? "ai.onnx" : node.Domain)}' at opset {opset}");
+            PreparationGarbage.Checkpoint();
             var info = new KernelInfo(node, (int)opset, ConstantLookup, CompileSub, TypeLookup, options, DefaultLookup);
             OpKernel kernel;
             try

@@ -29,6 +29,7 @@ public static class GraphOptimizer
             foreach (var node in graph.Nodes.ToArray())
             {
                 if (rewriter.IsRemoved(node)) continue;
+                PreparationGarbage.Checkpoint();
                 foreach (var rule in rules)
                 {
                     if (rule is DeadCodeElimination) continue; // swept back to front below
