@@ -526,7 +526,64 @@ public static unsafe class Linalg
             }
             return;
         }
-        // nr is a multiple of 4 on vector paths; Vector128 chunks keep one code path for every width.
+        // Whole panel rows per k step (contiguous loads, two chains per column block) where the width allows it.
+        if (isa == GemmIsa.Vector512 && nr == 32)
+        {
+            var c0 = Vector512.Load(acc);
+            var c1 = Vector512.Load(acc + 16);
+            var d0 = Vector512<float>.Zero;
+            var d1 = Vector512<float>.Zero;
+            int kk = 0;
+            for (; kk + 1 < kc; kk += 2)
+            {
+                float* row = panel + ((nint)kk * 32);
+                var s = Vector512.Create(a[kk]);
+                var t = Vector512.Create(a[kk + 1]);
+                c0 = Vector512.FusedMultiplyAdd(s, Vector512.Load(row), c0);
+                c1 = Vector512.FusedMultiplyAdd(s, Vector512.Load(row + 16), c1);
+                d0 = Vector512.FusedMultiplyAdd(t, Vector512.Load(row + 32), d0);
+                d1 = Vector512.FusedMultiplyAdd(t, Vector512.Load(row + 48), d1);
+            }
+            if (kk < kc)
+            {
+                float* row = panel + ((nint)kk * 32);
+                var s = Vector512.Create(a[kk]);
+                c0 = Vector512.FusedMultiplyAdd(s, Vector512.Load(row), c0);
+                c1 = Vector512.FusedMultiplyAdd(s, Vector512.Load(row + 16), c1);
+            }
+            (c0 + d0).Store(acc);
+            (c1 + d1).Store(acc + 16);
+            return;
+        }
+        if (isa == GemmIsa.Vector256 && nr == 16)
+        {
+            var c0 = Vector256.Load(acc);
+            var c1 = Vector256.Load(acc + 8);
+            var d0 = Vector256<float>.Zero;
+            var d1 = Vector256<float>.Zero;
+            int kk = 0;
+            for (; kk + 1 < kc; kk += 2)
+            {
+                float* row = panel + ((nint)kk * 16);
+                var s = Vector256.Create(a[kk]);
+                var t = Vector256.Create(a[kk + 1]);
+                c0 = Vector256.FusedMultiplyAdd(s, Vector256.Load(row), c0);
+                c1 = Vector256.FusedMultiplyAdd(s, Vector256.Load(row + 8), c1);
+                d0 = Vector256.FusedMultiplyAdd(t, Vector256.Load(row + 16), d0);
+                d1 = Vector256.FusedMultiplyAdd(t, Vector256.Load(row + 24), d1);
+            }
+            if (kk < kc)
+            {
+                float* row = panel + ((nint)kk * 16);
+                var s = Vector256.Create(a[kk]);
+                c0 = Vector256.FusedMultiplyAdd(s, Vector256.Load(row), c0);
+                c1 = Vector256.FusedMultiplyAdd(s, Vector256.Load(row + 8), c1);
+            }
+            (c0 + d0).Store(acc);
+            (c1 + d1).Store(acc + 8);
+            return;
+        }
+        // nr is a multiple of 4 on the other vector paths; Vector128 chunks keep one code path for every width.
         for (int j = 0; j < nr; j += 4)
         {
             var s0 = Vector128.Load(acc + j);
