@@ -67,6 +67,12 @@ internal static class Worker
             ExecutionMode = Ort.ExecutionMode.ORT_SEQUENTIAL,
             LogSeverityLevel = Ort.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        // For per-node comparisons: ORT writes its own profile (JSON trace) when this variable names a file prefix.
+        if (Environment.GetEnvironmentVariable("PINHOLE_BENCH_ORT_PROFILE") is { Length: > 0 } profilePrefix)
+        {
+            options.ProfileOutputPathPrefix = profilePrefix; // read when profiling is switched on, so set first
+            options.EnableProfiling = true;
+        }
         using var session = new Ort.InferenceSession(model, options);
         double loadMs = clock.Elapsed.TotalMilliseconds;
 

@@ -18,6 +18,12 @@ public static class Program
             QuickRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
             return;
         }
+        if (args.Length > 2 && args[0] == "conv")
+        {
+            // conv THREADS SHAPE...: quick figures for chosen convolution shapes (see ConvBenchmarks.Parse).
+            QuickRun.RunConvs(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2..]);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly)
             .Run(args, DefaultConfig.Instance.AddColumn(new GflopsColumn()).WithBuildTimeout(TimeSpan.FromMinutes(10)));
     }

@@ -26,6 +26,30 @@ internal static class QuickRun
         return (cpu, wall);
     }
 
+    /// <summary>
+    /// Only the given convolution shapes (syntax of <see cref="ConvBenchmarks.Parse"/>) at the given thread count, timed by the
+    /// node's own elapsed time (median of many runs), so the output allocation of a one-node session does not count.
+    /// </summary>
+    public static void RunConvs(int threads, IEnumerable<string> shapes)
+    {
+        foreach (string shape in shapes)
+        {
+            var times = new List<double>();
+            var (session, inputs) = ConvBenchmarks.Create(shape, threads, e => { if (e.Node.Name == "conv") times.Add(e.Elapsed.TotalMilliseconds); });
+            using (session)
+            {
+                double flops = ConvBenchmarks.FlopsOf(shape);
+                int calls = Math.Clamp((int)(2e10 / flops), 20, 20000);
+                for (int i = 0; i < calls; i++) session.Run(inputs);
+                times.Clear();
+                for (int i = 0; i < calls; i++) session.Run(inputs);
+                times.Sort();
+                double median = times[times.Count / 2], best = times[0];
+                Console.WriteLine($"conv {shape} ({threads} thread(s)): median {median:F4} ms = {flops / median / 1e6:F1} GFLOP/s (best {best:F4} ms)");
+            }
+        }
+    }
+
     public static void Run(int repeats)
     {
         Console.WriteLine($"Default path: {Isa.Name(Isa.Default)}; GFLOP/s by CPU time (wall); best of {repeats}");

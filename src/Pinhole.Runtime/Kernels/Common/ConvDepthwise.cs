@@ -34,9 +34,15 @@ internal static unsafe class ConvDepthwise
             float* xp = x + ((nint)index * s.Ih * s.Iw);
             float* yp = y + ((nint)index * s.Oh * s.Ow);
             float* wp = w + ((nint)ch * s.Kh * s.Kw);
-            if (isa == GemmIsa.Scalar) Scalar(xp, wp, b, yp, s);
-            else Vectorized(xp, wp, b, yp, s);
-            if (epi.Active) epi.Apply(yp, s.Ow, 0, 0, s.Oh, s.Ow);
+            if (isa == GemmIsa.Scalar)
+            {
+                Scalar(xp, wp, b, yp, s);
+                if (epi.Active) epi.Apply(yp, s.Ow, 0, 0, s.Oh, s.Ow);
+                return;
+            }
+            // Bias and a clamp (Relu, Relu6, Clip) are applied in registers; other activations after the plane.
+            Vectorized(xp, wp, b, yp, s, epi);
+            epi.Activation?.Apply(new Span<float>(yp, s.Oh * s.Ow));
         }
     }
 
@@ -62,48 +68,46 @@ internal static unsafe class ConvDepthwise
             }
     }
 
-    private static void Vectorized(float* x, float* w, float bias, float* y, in Shape s)
+    private static void Vectorized(float* x, float* w, float bias, float* y, in Shape s, in EpilogueArgs epi)
     {
         int sw = s.Sw;
         int owPad = (s.Ow + 7) & ~7;
         // Padded rows: the rows any output row touches; each row holds sw phases of `phase` floats.
         int rows = ((s.Oh - 1) * s.Sh) + ((s.Kh - 1) * s.Dh) + 1;
         int phase = owPad + (((s.Kw - 1) * s.Dw) / sw) + 1;
-        bool unzip = sw == 2 && Avx2.IsSupported;
+        bool unzip = sw == 2;
         if (unzip) phase = (phase + 7) & ~7;
         int rowStride = phase * sw;
         int need = rows * rowStride;
         var buf = _plane;
-        if (buf == null || buf.Length < need) _plane = buf = new float[Math.Max(need, 4096)];
-        float* padded = stackalloc float[unzip ? 2 * phase : 1];
+        if (buf == null || buf.Length < need + rowStride) _plane = buf = new float[Math.Max(need + rowStride, 4096)];
         fixed (float* p = buf)
         {
+            // Stride 2 builds each padded row at the end of the buffer, then splits it into the even and odd phases.
+            float* padded = p + need;
             for (int r = 0; r < rows; r++)
             {
                 float* dst = p + ((nint)r * rowStride);
-                new Span<float>(dst, rowStride).Clear();
                 int iy = r - s.Pt;
-                if ((uint)iy >= (uint)s.Ih) continue;
+                if ((uint)iy >= (uint)s.Ih)
+                {
+                    Fill(dst, rowStride);
+                    continue;
+                }
                 float* src = x + ((nint)iy * s.Iw);
                 // padded column c = ix + Pl goes to phase c % sw, index c / sw.
                 if (sw == 1)
                 {
-                    int n = Math.Min(s.Iw, phase - s.Pl);
-                    if (n > 0) Buffer.MemoryCopy(src, dst + s.Pl, n * sizeof(float), n * sizeof(float));
+                    PadRow(src, s.Iw, s.Pl, dst, rowStride);
                 }
                 else if (unzip)
                 {
-                    // Stride 2: pad the row, then split even and odd columns 16 at a time.
-                    new Span<float>(padded, 2 * phase).Clear();
-                    int n = Math.Min(s.Iw, (2 * phase) - s.Pl);
-                    if (n > 0) Buffer.MemoryCopy(src, padded + s.Pl, n * sizeof(float), n * sizeof(float));
-                    var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+                    PadRow(src, s.Iw, s.Pl, padded, 2 * phase);
                     for (int i = 0; i < phase; i += 8)
                     {
-                        var lo = Avx2.PermuteVar8x32(Vector256.Load(padded + (2 * i)), order);
-                        var hi = Avx2.PermuteVar8x32(Vector256.Load(padded + (2 * i) + 8), order);
-                        Avx.Permute2x128(lo, hi, 0x20).Store(dst + i);
-                        Avx.Permute2x128(lo, hi, 0x31).Store(dst + phase + i);
+                        var (even, odd) = Deinterleave(Vector256.Load(padded + (2 * i)), Vector256.Load(padded + (2 * i) + 8));
+                        even.Store(dst + i);
+                        odd.Store(dst + phase + i);
                     }
                 }
                 else
@@ -114,17 +118,58 @@ internal static unsafe class ConvDepthwise
                         float* d = dst + (q * phase);
                         int ix = q - s.Pl;
                         for (int i = 0; i < phase; i++, ix += sw)
-                            if ((uint)ix < (uint)s.Iw) d[i] = src[ix];
+                            d[i] = (uint)ix < (uint)s.Iw ? src[ix] : 0f;
                     }
                 }
             }
             float* tail = stackalloc float[8];
-            if (s.Kh == 3 && s.Kw == 3) Rows3x3(p, w, bias, y, s, phase, rowStride, tail);
-            else RowsGeneric(p, w, bias, y, s, phase, rowStride, tail);
+            var lo = Vector256.Create(epi.Clamp ? epi.Low : float.NegativeInfinity);
+            var hi = Vector256.Create(epi.Clamp ? epi.High : float.PositiveInfinity);
+            if (s.Kh == 3 && s.Kw == 3) Rows3x3(p, w, bias, y, s, phase, rowStride, tail, epi.Clamp, lo, hi);
+            else RowsGeneric(p, w, bias, y, s, phase, rowStride, tail, epi.Clamp, lo, hi);
         }
     }
 
-    private static void RowsGeneric(float* p, float* w, float bias, float* y, in Shape s, int phase, int rowStride, float* tail)
+    /// <summary>dst[0..length) = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Fill(float* dst, int length)
+    {
+        int i = 0;
+        for (; i <= length - 8; i += 8) Vector256<float>.Zero.Store(dst + i);
+        for (; i < length; i++) dst[i] = 0f;
+    }
+
+    /// <summary>dst[0..length) = the input row shifted right by <paramref name="pad"/>, zero outside it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PadRow(float* src, int width, int pad, float* dst, int length)
+    {
+        int n = Math.Min(width, length - pad);
+        for (int i = 0; i < pad; i++) dst[i] = 0f;
+        float* d = dst + pad;
+        int j = 0;
+        for (; j <= n - 8; j += 8) Vector256.Load(src + j).Store(d + j);
+        for (; j < n; j++) d[j] = src[j];
+        for (int i = pad + Math.Max(n, 0); i < length; i++) dst[i] = 0f;
+    }
+
+    /// <summary>The even and odd elements of the 16 floats a:b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(Vector256<float> a, Vector256<float> b)
+    {
+        if (Avx2.IsSupported)
+        {
+            var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            var lo = Avx2.PermuteVar8x32(a, order);
+            var hi = Avx2.PermuteVar8x32(b, order);
+            return (Avx.Permute2x128(lo, hi, 0x20), Avx.Permute2x128(lo, hi, 0x31));
+        }
+        var sa = Vector256.Shuffle(a, Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+        var sb = Vector256.Shuffle(b, Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+        return (Vector256.Create(sa.GetLower(), sb.GetLower()), Vector256.Create(sa.GetUpper(), sb.GetUpper()));
+    }
+
+    private static void RowsGeneric(float* p, float* w, float bias, float* y, in Shape s, int phase, int rowStride, float* tail, bool clamp,
+        Vector256<float> lo, Vector256<float> hi)
     {
         var vb = Vector256.Create(bias);
         for (int oy = 0; oy < s.Oh; oy++)
@@ -143,12 +188,14 @@ internal static unsafe class ConvDepthwise
                         acc = Fma(Vector256.Create(wr[kx]), Vector256.Load(row + ((c % s.Sw) * phase) + (c / s.Sw)), acc);
                     }
                 }
+                if (clamp) acc = Vector256.Min(Vector256.Max(acc, lo), hi);
                 Store(acc, yrow + ox, s.Ow - ox, tail);
             }
         }
     }
 
-    private static void Rows3x3(float* p, float* w, float bias, float* y, in Shape s, int phase, int rowStride, float* tail)
+    private static void Rows3x3(float* p, float* w, float bias, float* y, in Shape s, int phase, int rowStride, float* tail, bool clamp,
+        Vector256<float> lo, Vector256<float> hi)
     {
         var vb = Vector256.Create(bias);
         var w00 = Vector256.Create(w[0]); var w01 = Vector256.Create(w[1]); var w02 = Vector256.Create(w[2]);
@@ -164,15 +211,18 @@ internal static unsafe class ConvDepthwise
             for (int ox = 0; ox < s.Ow; ox += 8)
             {
                 float* q = row + ox;
-                var acc = Fma(w00, Vector256.Load(q + o0), vb);
-                acc = Fma(w01, Vector256.Load(q + o1), acc);
-                acc = Fma(w02, Vector256.Load(q + o2), acc);
-                acc = Fma(w10, Vector256.Load(q + r1 + o0), acc);
-                acc = Fma(w11, Vector256.Load(q + r1 + o1), acc);
-                acc = Fma(w12, Vector256.Load(q + r1 + o2), acc);
-                acc = Fma(w20, Vector256.Load(q + r2 + o0), acc);
-                acc = Fma(w21, Vector256.Load(q + r2 + o1), acc);
-                acc = Fma(w22, Vector256.Load(q + r2 + o2), acc);
+                // One chain per kernel row, summed at the end: three short dependency chains instead of one long one.
+                var a0 = Fma(w00, Vector256.Load(q + o0), vb);
+                var a1 = w10 * Vector256.Load(q + r1 + o0);
+                var a2 = w20 * Vector256.Load(q + r2 + o0);
+                a0 = Fma(w01, Vector256.Load(q + o1), a0);
+                a1 = Fma(w11, Vector256.Load(q + r1 + o1), a1);
+                a2 = Fma(w21, Vector256.Load(q + r2 + o1), a2);
+                a0 = Fma(w02, Vector256.Load(q + o2), a0);
+                a1 = Fma(w12, Vector256.Load(q + r1 + o2), a1);
+                a2 = Fma(w22, Vector256.Load(q + r2 + o2), a2);
+                var acc = a0 + a1 + a2;
+                if (clamp) acc = Vector256.Min(Vector256.Max(acc, lo), hi);
                 Store(acc, yrow + ox, s.Ow - ox, tail);
             }
         }
