@@ -192,7 +192,7 @@ public class GemmPathTests
             "1 7 11 9 10 3 3 1 1 1 1", "1 8 12 12 16 3 3 2 2 1 1", "1 3 23 23 9 7 7 1 2 1 3", "1 8 5 5 4 1 1 1 2 1 0",
             // Stride-2 packing with whole vectors (wide, odd widths); depthwise stride 2 on small and odd planes, and 1x1.
             "1 3 40 37 8 3 3 1 2 1 1", "1 2 21 50 5 7 7 1 2 1 3", "1 16 16 16 16 3 3 16 2 1 1", "1 8 61 61 8 3 3 8 2 1 1",
-            "1 4 9 8 4 1 1 4 1 1 0", "1 5 30 33 5 3 3 5 2 1 0",
+            "1 4 9 8 4 1 1 4 1 1 0", "1 5 30 33 5 3 3 5 2 1 0", "1 6 20 37 6 3 3 6 1 1 1", "1 3 18 40 3 3 3 3 1 1 0", "1 2 17 16 2 3 3 2 1 1 1",
         ];
         foreach (var isa in Isa.Supported())
             foreach (var c in cases) data.Add(isa, c);

@@ -21,8 +21,23 @@ internal static unsafe class ConvDepthwise
     public static void Run(float* x, float* w, float* bias, float* y, int planes, int channels, in Shape s, in EpilogueArgs epi, int threads,
         GemmIsa isa)
     {
+        if ((long)planes * s.Oh * s.Ow * s.Kh * s.Kw < 1 << 15) threads = 1;
+        if (ConvDepthwiseDirect.Supports(s, isa))
+        {
+            // Chunks of planes share the per-call setup (edge columns); a few chunks per thread balance the load.
+            int chunks = Math.Min(planes, threads == 1 ? 1 : 4 * threads);
+            IntraOp.For(chunks, threads, new DirectBody(x, w, bias, y, planes, chunks, channels, s, epi));
+            return;
+        }
         var body = new Body(x, w, bias, y, channels, s, epi, isa);
-        IntraOp.For(planes, (long)planes * s.Oh * s.Ow * s.Kh * s.Kw < 1 << 15 ? 1 : threads, body);
+        IntraOp.For(planes, threads, body);
+    }
+
+    private readonly struct DirectBody(float* x, float* w, float* bias, float* y, int planes, int chunks, int channels, Shape s, EpilogueArgs epi)
+        : IParallelBody
+    {
+        public void Invoke(int index) =>
+            ConvDepthwiseDirect.Planes(x, w, bias, y, (int)((long)planes * index / chunks), (int)((long)planes * (index + 1) / chunks), channels, s, epi);
     }
 
     private readonly struct Body(float* x, float* w, float* bias, float* y, int channels, Shape s, EpilogueArgs epi, GemmIsa isa) : IParallelBody

@@ -1,0 +1,216 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Pinhole.Runtime.Kernels;
+
+/// <summary>
+/// Depthwise 3x3 convolution (stride 1 or 2 across, any stride and dilation down) straight from the NCHW plane, 16 outputs
+/// per 512-bit vector, with no padded copy of the plane: interior taps are plain loads, taps that cross the left or right
+/// edge are loaded from inside the row and moved into place by a two-table permute that fills the outside with zeros,
+/// and stride 2 picks even and odd columns with the same permute. Rows above or below the image are a zero row.
+/// Needs AVX-512F and rows at least 16 wide (<see cref="Supports"/>); the padded path in <see cref="ConvDepthwise"/>
+/// covers the rest.
+/// </summary>
+internal static unsafe class ConvDepthwiseDirect
+{
+    [ThreadStatic] private static float[]? _zeroRow;
+
+    public static bool Supports(in ConvDepthwise.Shape s, GemmIsa isa) =>
+        isa == GemmIsa.Vector512 && Avx512F.IsSupported && s.Kh == 3 && s.Kw == 3 && s.Dw == 1 && (s.Sw == 1 || s.Sw == 2) && s.Iw >= 16;
+
+    /// <summary>
+    /// Planes p0..p1 of y = act(bias + depthwise3x3(x, w)): the clamp in registers, any other activation after each plane.
+    /// Plane p uses weights and bias of channel p % channels.
+    /// </summary>
+    public static void Planes(float* x, float* w, float* bias, float* y, int p0, int p1, int channels, in ConvDepthwise.Shape s,
+        in EpilogueArgs epi)
+    {
+        var zeros = _zeroRow;
+        if (zeros == null || zeros.Length < s.Iw) _zeroRow = zeros = new float[Math.Max(s.Iw, 256)];
+        // Blocks of 16 outputs on a grid from 0; those in [interiorBegin, interiorEnd) read only inside the row.
+        int need = s.Sw == 1 ? 18 : 33;
+        int interiorBegin = Math.Min(RoundUp16((s.Pl + s.Sw - 1) / s.Sw), RoundUp16(s.Ow));
+        int interiorEnd = interiorBegin;
+        while (interiorEnd + 16 <= s.Ow && (interiorEnd * s.Sw) - s.Pl + need <= s.Iw) interiorEnd += 16;
+        int edges = (interiorBegin / 16) + ((RoundUp16(s.Ow) - interiorEnd) / 16);
+        var edge = stackalloc EdgeColumn[edges];
+        for (int e = 0, ox = 0; ox < s.Ow; ox += 16)
+            if (ox < interiorBegin || ox >= interiorEnd) edge[e++] = new EdgeColumn(ox, (ox * s.Sw) - s.Pl, s.Sw, s.Iw, s.Ow);
+        float low = epi.Clamp ? epi.Low : float.NegativeInfinity, high = epi.Clamp ? epi.High : float.PositiveInfinity;
+        fixed (float* zero = zeros)
+        {
+            for (int p = p0; p < p1; p++)
+            {
+                int ch = p % channels;
+                var taps = new Taps(w + (ch * 9), bias != null ? bias[ch] : 0f, low, high);
+                float* xp = x + ((nint)p * s.Ih * s.Iw);
+                float* yp = y + ((nint)p * s.Oh * s.Ow);
+                if (s.Sw == 1) Stride1(xp, zero, yp, s, taps, edge, edges, interiorBegin, interiorEnd);
+                else Stride2(xp, zero, yp, s, taps, edge, edges, interiorBegin, interiorEnd);
+                epi.Activation?.Apply(new Span<float>(yp, s.Oh * s.Ow));
+            }
+        }
+    }
+
+    private static int RoundUp16(int v) => (v + 15) & ~15;
+
+    /// <summary>The nine weights, the bias and the clamp bounds as vectors.</summary>
+    private readonly struct Taps(float* w, float bias, float low, float high)
+    {
+        public readonly Vector512<float> W00 = Vector512.Create(w[0]), W01 = Vector512.Create(w[1]), W02 = Vector512.Create(w[2]);
+        public readonly Vector512<float> W10 = Vector512.Create(w[3]), W11 = Vector512.Create(w[4]), W12 = Vector512.Create(w[5]);
+        public readonly Vector512<float> W20 = Vector512.Create(w[6]), W21 = Vector512.Create(w[7]), W22 = Vector512.Create(w[8]);
+        public readonly Vector512<float> Bias = Vector512.Create(bias), Low = Vector512.Create(low), High = Vector512.Create(high);
+    }
+
+    /// <summary>
+    /// A block of 16 outputs that crosses a row edge: for each of its three loads (columns start, start + 1, start + 2 at stride 1;
+    /// start, start + 16 and the single column start + 32 at stride 2), where to load 16 floats inside the row and the permute
+    /// that moves them into place with zeros outside the row. The same for every row, so computed once per plane.
+    /// </summary>
+    private readonly struct EdgeColumn
+    {
+        public readonly int Ox, Count, From0, From1, From2;
+        public readonly Vector512<int> Index0, Index1, Index2;
+        /// <summary>All bits set in the lanes that are outputs (the first <see cref="Count"/>).</summary>
+        public readonly Vector512<float> StoreMask;
+
+        public EdgeColumn(int ox, int start, int stride, int width, int outWidth)
+        {
+            Ox = ox;
+            Count = Math.Min(16, outWidth - ox);
+            StoreMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(Count)).AsSingle();
+            (From0, Index0) = Place(start, width);
+            (From1, Index1) = Place(stride == 1 ? start + 1 : start + 16, width);
+            (From2, Index2) = Place(stride == 1 ? start + 2 : start + 32, width);
+        }
+
+        private static (int From, Vector512<int> Index) Place(int start, int width)
+        {
+            int from = Math.Clamp(start, 0, width - 16);
+            var column = Vector512<int>.Indices + Vector512.Create(start);
+            var inside = Vector512.GreaterThanOrEqual(column, Vector512<int>.Zero) & Vector512.LessThan(column, Vector512.Create(width));
+            // Lanes inside take the loaded element at column - from; the others index 16, the first lane of the zero table.
+            return (from, Vector512.ConditionalSelect(inside, column - Vector512.Create(from), Vector512.Create(16)));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Gather(float* row, int from, Vector512<int> index) =>
+        Avx512F.PermuteVar16x32x2(Vector512.Load(row + from), index, Vector512<float>.Zero);
+
+    /// <summary>The lanes of v selected by the edge column's mask to dst.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector512<float> v, float* dst, in EdgeColumn c)
+    {
+        if (c.Count == 16) v.Store(dst);
+        else Avx512F.MaskStore(dst, c.StoreMask, v);
+    }
+
+    /// <summary>max then min with NaN passed through (vmaxps/vminps return their second operand when either is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Clamp(Vector512<float> v, Vector512<float> lo, Vector512<float> hi) => Avx512F.Min(hi, Avx512F.Max(lo, v));
+
+    private static void Stride1(float* x, float* zero, float* y, in ConvDepthwise.Shape s, in Taps k, EdgeColumn* edge, int edges,
+        int interiorBegin, int interiorEnd)
+    {
+        var w00 = k.W00; var w01 = k.W01; var w02 = k.W02;
+        var w10 = k.W10; var w11 = k.W11; var w12 = k.W12;
+        var w20 = k.W20; var w21 = k.W21; var w22 = k.W22;
+        var vb = k.Bias; var lo = k.Low; var hi = k.High;
+        int pl = s.Pl;
+        for (int oy = 0; oy < s.Oh; oy++)
+        {
+            int iy0 = (oy * s.Sh) - s.Pt;
+            float* r0 = Row(x, zero, iy0, s);
+            float* r1 = Row(x, zero, iy0 + s.Dh, s);
+            float* r2 = Row(x, zero, iy0 + (2 * s.Dh), s);
+            float* yrow = y + ((nint)oy * s.Ow);
+            for (int ox = interiorBegin; ox < interiorEnd; ox += 16)
+            {
+                nint b = ox - pl;
+                var a0 = Avx512F.FusedMultiplyAdd(w00, Vector512.Load(r0 + b), vb);
+                var a1 = w10 * Vector512.Load(r1 + b);
+                var a2 = w20 * Vector512.Load(r2 + b);
+                a0 = Avx512F.FusedMultiplyAdd(w01, Vector512.Load(r0 + b + 1), a0);
+                a1 = Avx512F.FusedMultiplyAdd(w11, Vector512.Load(r1 + b + 1), a1);
+                a2 = Avx512F.FusedMultiplyAdd(w21, Vector512.Load(r2 + b + 1), a2);
+                a0 = Avx512F.FusedMultiplyAdd(w02, Vector512.Load(r0 + b + 2), a0);
+                a1 = Avx512F.FusedMultiplyAdd(w12, Vector512.Load(r1 + b + 2), a1);
+                a2 = Avx512F.FusedMultiplyAdd(w22, Vector512.Load(r2 + b + 2), a2);
+                Clamp(a0 + a1 + a2, lo, hi).Store(yrow + ox);
+            }
+            for (int e = 0; e < edges; e++)
+            {
+                ref readonly var c = ref edge[e];
+                var a0 = Avx512F.FusedMultiplyAdd(w00, Gather(r0, c.From0, c.Index0), vb);
+                var a1 = w10 * Gather(r1, c.From0, c.Index0);
+                var a2 = w20 * Gather(r2, c.From0, c.Index0);
+                a0 = Avx512F.FusedMultiplyAdd(w01, Gather(r0, c.From1, c.Index1), a0);
+                a1 = Avx512F.FusedMultiplyAdd(w11, Gather(r1, c.From1, c.Index1), a1);
+                a2 = Avx512F.FusedMultiplyAdd(w21, Gather(r2, c.From1, c.Index1), a2);
+                a0 = Avx512F.FusedMultiplyAdd(w02, Gather(r0, c.From2, c.Index2), a0);
+                a1 = Avx512F.FusedMultiplyAdd(w12, Gather(r1, c.From2, c.Index2), a1);
+                a2 = Avx512F.FusedMultiplyAdd(w22, Gather(r2, c.From2, c.Index2), a2);
+                Store(Clamp(a0 + a1 + a2, lo, hi), yrow + c.Ox, c);
+            }
+        }
+    }
+
+    private static void Stride2(float* x, float* zero, float* y, in ConvDepthwise.Shape s, in Taps k, EdgeColumn* edge, int edges,
+        int interiorBegin, int interiorEnd)
+    {
+        var w00 = k.W00; var w01 = k.W01; var w02 = k.W02;
+        var w10 = k.W10; var w11 = k.W11; var w12 = k.W12;
+        var w20 = k.W20; var w21 = k.W21; var w22 = k.W22;
+        var vb = k.Bias; var lo = k.Low; var hi = k.High;
+        int pl = s.Pl;
+        for (int oy = 0; oy < s.Oh; oy++)
+        {
+            int iy0 = (oy * s.Sh) - s.Pt;
+            float* r0 = Row(x, zero, iy0, s);
+            float* r1 = Row(x, zero, iy0 + s.Dh, s);
+            float* r2 = Row(x, zero, iy0 + (2 * s.Dh), s);
+            float* yrow = y + ((nint)oy * s.Ow);
+            for (int ox = interiorBegin; ox < interiorEnd; ox += 16)
+            {
+                nint b = (2 * ox) - pl;
+                var a0 = Stride2Row(Vector512.Load(r0 + b), Vector512.Load(r0 + b + 16), Vector512.CreateScalar(r0[b + 32]), w00, w01, w02, vb);
+                var a1 = Stride2Row(Vector512.Load(r1 + b), Vector512.Load(r1 + b + 16), Vector512.CreateScalar(r1[b + 32]), w10, w11, w12,
+                    Vector512<float>.Zero);
+                var a2 = Stride2Row(Vector512.Load(r2 + b), Vector512.Load(r2 + b + 16), Vector512.CreateScalar(r2[b + 32]), w20, w21, w22,
+                    Vector512<float>.Zero);
+                Clamp(a0 + a1 + a2, lo, hi).Store(yrow + ox);
+            }
+            for (int e = 0; e < edges; e++)
+            {
+                ref readonly var c = ref edge[e];
+                var a0 = Stride2Row(Gather(r0, c.From0, c.Index0), Gather(r0, c.From1, c.Index1), Gather(r0, c.From2, c.Index2), w00, w01, w02, vb);
+                var a1 = Stride2Row(Gather(r1, c.From0, c.Index0), Gather(r1, c.From1, c.Index1), Gather(r1, c.From2, c.Index2), w10, w11, w12,
+                    Vector512<float>.Zero);
+                var a2 = Stride2Row(Gather(r2, c.From0, c.Index0), Gather(r2, c.From1, c.Index1), Gather(r2, c.From2, c.Index2), w20, w21, w22,
+                    Vector512<float>.Zero);
+                Store(Clamp(a0 + a1 + a2, lo, hi), yrow + c.Ox, c);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* Row(float* x, float* zero, int iy, in ConvDepthwise.Shape s) =>
+        (uint)iy < (uint)s.Ih ? x + ((nint)iy * s.Iw) : zero;
+
+    /// <summary>acc + w0 * x[2j] + w1 * x[2j + 1] + w2 * x[2j + 2] for j in 0..16, where x is p:q:last[0] (33 columns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Stride2Row(Vector512<float> p, Vector512<float> q, Vector512<float> last, Vector512<float> w0,
+        Vector512<float> w1, Vector512<float> w2, Vector512<float> acc)
+    {
+        var even = Avx512F.PermuteVar16x32x2(p, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), q);
+        var odd = Avx512F.PermuteVar16x32x2(p, Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), q);
+        // Column 2j + 2 is even[j + 1], and the 33rd column for the last lane.
+        var next = Avx512F.PermuteVar16x32x2(even, Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16), last);
+        acc = Avx512F.FusedMultiplyAdd(w0, even, acc);
+        acc = Avx512F.FusedMultiplyAdd(w1, odd, acc);
+        return Avx512F.FusedMultiplyAdd(w2, next, acc);
+    }
+}
