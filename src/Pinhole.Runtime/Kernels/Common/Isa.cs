@@ -34,6 +34,25 @@ public static class Isa
     /// <summary>The path a kernel being prepared on this thread should use.</summary>
     public static GemmIsa ForKernel => Override ?? Default;
 
+    /// <summary>
+    /// Whether the path was chosen by hand (PINHOLE_ISA or a test override): kernels then use exactly <see cref="ForKernel"/>
+    /// instead of picking a narrower tile shape that fits their problem better.
+    /// </summary>
+    public static bool IsForced => Override != null || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PINHOLE_ISA"));
+
+    /// <summary>
+    /// The GEMM path for a left operand of <paramref name="rows"/> rows: <see cref="ForKernel"/>, except that the 6-row
+    /// Vector256 tile replaces the 8-row Vector512 tile where it wastes clearly fewer padded rows (such as 9 or 12 rows);
+    /// both run at the same FMA rate on cores that split 512-bit operations in two.
+    /// </summary>
+    public static GemmIsa ForRows(int rows)
+    {
+        var isa = ForKernel;
+        if (isa != GemmIsa.Vector512 || IsForced || rows <= 0) return isa;
+        double wide = rows / (double)(((rows + 7) / 8) * 8), narrow = rows / (double)(((rows + 5) / 6) * 6);
+        return narrow > wide * 1.1 ? GemmIsa.Vector256 : isa;
+    }
+
     /// <summary>Whether <paramref name="isa"/> can run on this machine.</summary>
     public static bool IsSupported(GemmIsa isa) => isa <= Widest;
 

@@ -247,6 +247,14 @@ public static unsafe class Linalg
     {
         int mr = Mr(isa), nr = Nr(isa), kcMax = Kc(isa), mc = Mc(isa);
         int mPad = RoundUp(m, mr), nPad = RoundUp(n, nr);
+        if (packedA != null && packedB == null && (long)mPad * k * sizeof(float) <= PanelOrderMaxABytes && n <= PanelOrderMaxColumns)
+        {
+            // A small packed A (convolution weights) stays in L2: finish each column panel over all of k while it is in L1.
+            int panels = (n + nr - 1) / nr;
+            int chunks = threads > 1 ? Math.Min(panels, 8 * threads) : 1;
+            IntraOp.For(chunks, threads, new PanelBody(isa, packedA, mPad, transB, b, ldb, image, m, n, k, alpha, accumulate, c, ldc, epi, panels, chunks));
+            return;
+        }
         int ncMax = packedB != null ? nPad : Math.Min(NC, nPad);
         int kcFirst = Math.Min(kcMax, k);
         float[]? packBArray = packedB != null ? null : ArrayPool<float>.Shared.Rent(ncMax * kcFirst);
@@ -287,6 +295,74 @@ public static unsafe class Linalg
         finally
         {
             if (packBArray != null) ArrayPool<float>.Shared.Return(packBArray);
+        }
+    }
+
+    /// <summary>Largest packed A (bytes) for the panel order of <see cref="PanelBody"/>: about half of a Zen 4 / Cortex-A7x L2.</summary>
+    private const long PanelOrderMaxABytes = 512 * 1024;
+
+    /// <summary>
+    /// Widest C for the panel order: measured slower in a model for very wide outputs (super-resolution's 224x224 planes,
+    /// 1 thread), where the blocked order's shared packed B block wins; the same on the ResNet-50, DenseNet and MobileNet sizes.
+    /// </summary>
+    private const int PanelOrderMaxColumns = 2 * NC;
+
+    [ThreadStatic] private static float[]? _panelBuffer;
+
+    /// <summary>
+    /// Column panels p0..p1 of C = epilogue(alpha * A * op(B) (+ C)) with A packed: each panel of B (or of the image's im2col
+    /// matrix) is packed per k block into a small per-thread buffer and used at once by every row tile, and each C tile gets
+    /// its epilogue as soon as its last k block is done. One parallel loop per GEMM; the result does not depend on the split.
+    /// </summary>
+    private readonly struct PanelBody(GemmIsa isa, float* packedA, int mPad, bool transB, float* b, nint ldb, ConvImage* image, int m, int n,
+        int k, float alpha, bool accumulate, float* c, nint ldc, EpilogueArgs epi, int panels, int chunks) : IParallelBody
+    {
+        public void Invoke(int index)
+        {
+            int p0 = (int)((long)panels * index / chunks), p1 = (int)((long)panels * (index + 1) / chunks);
+            int nr = Nr(isa), mr = Mr(isa), kcMax = Kc(isa);
+            var buf = _panelBuffer;
+            if (buf == null || buf.Length < kcMax * nr) _panelBuffer = buf = new float[kcMax * nr];
+            float* tile = stackalloc float[GemmKernels.Mr512 * GemmKernels.Nr512 > 256 ? GemmKernels.Mr512 * GemmKernels.Nr512 : 256];
+            fixed (float* panel = buf)
+            {
+                for (int p = p0; p < p1; p++)
+                {
+                    int j0 = p * nr, w = Math.Min(nr, n - j0);
+                    for (int pc = 0; pc < k; pc += kcMax)
+                    {
+                        int kc = Math.Min(kcMax, k - pc);
+                        // The packers write panel p at dst + p * kc * nr; aim that at the buffer.
+                        float* dst = panel - ((nint)p * kc * nr);
+                        if (image != null) image->PackPanels(pc, kc, 0, n, nr, p, p + 1, dst);
+                        else PackBPanels(transB, b, ldb, pc, kc, 0, n, nr, p, p + 1, dst);
+                        bool acc = accumulate || pc > 0, last = pc + kc == k;
+                        float* aBlock = packedA + ((nint)pc * mPad);
+                        for (int ir = 0; ir < m; ir += mr)
+                        {
+                            int h = Math.Min(mr, m - ir);
+                            float* aPanel = aBlock + ((nint)ir * kc);
+                            float* cTile = c + ((nint)ir * ldc) + j0;
+                            if (h == mr && w == nr)
+                            {
+                                Kernel(isa, kc, aPanel, panel, cTile, ldc, alpha, acc);
+                            }
+                            else
+                            {
+                                Kernel(isa, kc, aPanel, panel, tile, nr, alpha, false);
+                                for (int i = 0; i < h; i++)
+                                {
+                                    float* dstRow = cTile + (i * ldc);
+                                    float* src = tile + (i * nr);
+                                    if (acc) for (int j = 0; j < w; j++) dstRow[j] += src[j];
+                                    else for (int j = 0; j < w; j++) dstRow[j] = src[j];
+                                }
+                            }
+                            if (last && epi.Active) epi.Apply(cTile, ldc, ir, j0, h, w);
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -652,10 +728,27 @@ internal unsafe struct ConvImage
             float* panel = dst + ((nint)p * kc * nr);
             int oy0 = j0 / Ow, ox0 = j0 - (oy0 * Ow);
             int ci = pc / kk2, rem = pc - (ci * kk2), ky = rem / Kw, kx = rem - (ky * Kw);
+            // Fast path: a full panel inside one output row at stride 1 is one contiguous input run when it misses the padding.
+            bool oneRun = Sw == 1 && w == nr && ox0 + w <= Ow;
+            int ixBase = ox0 - Pl, iyBase = (oy0 * Sh) - Pt;
             for (int kk = 0; kk < kc; kk++)
             {
                 float* d = panel + ((nint)kk * nr);
                 float* plane = X + ((nint)ci * Ih * Iw);
+                if (oneRun)
+                {
+                    int iy = iyBase + (ky * Dh), ix = ixBase + (kx * Dw);
+                    if ((uint)iy < (uint)Ih && ix >= 0 && ix + nr <= Iw)
+                    {
+                        Linalg.CopyFloats(plane + ((nint)iy * Iw) + ix, d, nr);
+                        if (++kx == Kw)
+                        {
+                            kx = 0;
+                            if (++ky == Kh) { ky = 0; ci++; }
+                        }
+                        continue;
+                    }
+                }
                 int oy = oy0, ox = ox0, filled = 0;
                 while (filled < w)
                 {

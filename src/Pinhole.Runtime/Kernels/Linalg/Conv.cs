@@ -26,7 +26,7 @@ internal sealed class Conv : OpKernel
     private readonly long[]? _dilations;
     private readonly long[]? _pads;
     private readonly int _group;
-    private readonly GemmIsa _isa = Isa.ForKernel;
+    private readonly GemmIsa _isa = Isa.ForKernel;  // replaced by Isa.ForRows once the weights give the row count
     private readonly Method _method;
     private readonly int[]? _wShape;
     /// <summary>Depthwise only: the weights as float32 (the kernel's only copy).</summary>
@@ -91,6 +91,7 @@ internal sealed class Conv : OpKernel
         if (_strides != null) foreach (long s in _strides) pointwise &= s == 1;
         if (_pads != null && _autoPad == "NOTSET") foreach (long p in _pads) pointwise &= p == 0;
         _method = pointwise ? Method.Pointwise : Method.Im2Col;
+        _isa = Isa.ForRows(mg);
         _packedWeight = new PackedMatrix[_group];
         for (int g = 0; g < _group; g++)
             _packedWeight[g] = Linalg.PackA(false, mg, kg, wf.Slice(g * mg * kg, mg * kg), kg, _isa);
