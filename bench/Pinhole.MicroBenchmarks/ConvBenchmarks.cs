@@ -63,7 +63,8 @@ public class ConvBenchmarks : IFlopCount
         node.Attributes["group"] = NodeAttribute.Of("group", (long)g);
         node.Attributes["pads"] = NodeAttribute.Of("pads", new long[] { k / 2, k / 2, k / 2, k / 2 });
         model.Graph.Nodes.Add(node);
-        model.Graph.Inputs.Add(new ValueInfo("x"));
+        // A declared input shape, as ONNX models have: kernels may choose their method by it (Winograd needs the width).
+        model.Graph.Inputs.Add(new ValueInfo("x", new TensorTypeInfo(DataType.Float, [Dim.Known(1), Dim.Known(cin), Dim.Known(h), Dim.Known(h)])));
         if (observer is null)
         {
             model.Graph.Outputs.Add(new ValueInfo("y"));

@@ -43,6 +43,25 @@ public static class GraphOptimizer
             if (!changed) break;
         }
         RemoveUnused(graph);
+        DeclareConvInputShapes(rewriter, graph);
+    }
+
+    /// <summary>
+    /// Declares the statically known shape of each convolution's input (value_info), so that the kernel can choose its
+    /// method by the image size at prepare time (Winograd needs the width). The element type is the weights' (ONNX Conv
+    /// takes X and W of one type); values that are already declared or have unknown rank are left alone.
+    /// </summary>
+    private static void DeclareConvInputShapes(GraphRewriter rewriter, Graph graph)
+    {
+        var declared = new HashSet<string>(graph.Inputs.Concat(graph.ValueInfos).Concat(graph.Outputs).Select(v => v.Name), StringComparer.Ordinal);
+        foreach (var n in graph.Nodes)
+        {
+            bool conv = (n.Domain.Length == 0 && n.OpType == "Conv") || (n.Domain == "com.microsoft" && n.OpType == "FusedConv");
+            if (!conv || n.Inputs.Count < 2 || declared.Contains(n.Inputs[0])) continue;
+            if (!graph.Initializers.TryGetValue(n.Inputs[1], out var w) || rewriter.Shapes.Of(n.Inputs[0]) is not { } shape) continue;
+            graph.ValueInfos.Add(new ValueInfo(n.Inputs[0], new TensorTypeInfo(w.Type, shape.Select(d => d is long v ? Dim.Known(v) : Dim.Unknown).ToArray())));
+            declared.Add(n.Inputs[0]);
+        }
     }
 
     /// <summary>Drops initializers nothing reads (unless they are graph inputs) and value_info entries of values that are gone.</summary>

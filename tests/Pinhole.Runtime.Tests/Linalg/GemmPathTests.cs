@@ -154,7 +154,7 @@ public class GemmPathTests
         Assert.Equal("scalar", Isa.Name(GemmIsa.Scalar));
     }
 
-    private static float[] NaiveConv2D(float[] x, int[] xs, float[] w, int[] ws, int group, int[] s, int[] d, int[] p, float[]? bias, out int oh, out int ow)
+    internal static float[] NaiveConv2D(float[] x, int[] xs, float[] w, int[] ws, int group, int[] s, int[] d, int[] p, float[]? bias, out int oh, out int ow)
     {
         int n = xs[0], c = xs[1], h = xs[2], wd = xs[3], m = ws[0], cg = ws[1], kh = ws[2], kw = ws[3];
         oh = ((h + p[0] + p[2] - ((kh - 1) * d[0]) - 1) / s[0]) + 1;

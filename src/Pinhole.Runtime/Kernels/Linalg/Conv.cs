@@ -18,7 +18,7 @@ internal sealed class Conv : OpKernel
         KernelRegistry.Register("com.microsoft", "FusedConv", 1, info => new Conv(info, fused: true));
     }
 
-    private enum Method { General, Depthwise, Pointwise, Im2Col }
+    private enum Method { General, Depthwise, Pointwise, Im2Col, Winograd }
 
     private readonly string _autoPad;
     private readonly long[]? _kernelShape;
@@ -31,6 +31,8 @@ internal sealed class Conv : OpKernel
     private readonly int[]? _wShape;
     /// <summary>Depthwise only: the weights as float32 (the kernel's only copy).</summary>
     private readonly float[]? _depthwiseWeight;
+    /// <summary>Winograd only: the transformed weights (the kernel's only copy).</summary>
+    private readonly ConvWinograd? _winograd;
     /// <summary>Per group, the constant weight packed for the GEMM.</summary>
     private readonly PackedMatrix[]? _packedWeight;
     private readonly float[]? _constBias;
@@ -92,10 +94,36 @@ internal sealed class Conv : OpKernel
         if (_pads != null && _autoPad == "NOTSET") foreach (long p in _pads) pointwise &= p == 0;
         _method = pointwise ? Method.Pointwise : Method.Im2Col;
         _isa = Isa.ForRows(mg);
+        if (!pointwise && WinogradFits(info, w.Shape, Isa.ForKernel))
+        {
+            _method = Method.Winograd;
+            _winograd = new ConvWinograd(wf, m, w.Shape[1], _isa);
+            info.ReleaseConstantInput(1); // only W's shape is read at run time
+            return;
+        }
         _packedWeight = new PackedMatrix[_group];
         for (int g = 0; g < _group; g++)
             _packedWeight[g] = Linalg.PackA(false, mg, kg, wf.Slice(g * mg * kg, mg * kg), kg, _isa);
         info.ReleaseConstantInput(1); // only W's shape is read at run time
+    }
+
+    /// <summary>
+    /// Whether F(2x2, 3x3) Winograd applies (2-D 3x3, stride 1, no dilation, group 1) and should win for the input width that
+    /// static shape inference gives (unknown widths keep the implicit GEMM).
+    /// </summary>
+    private bool WinogradFits(KernelInfo info, int[] wShape, GemmIsa isa)
+    {
+        if (wShape.Length != 4 || wShape[2] != 3 || wShape[3] != 3 || _group != 1 || !ConvWinograd.Supported(isa)) return false;
+        if (_strides != null && _strides.Any(v => v != 1)) return false;
+        if (_dilations != null && _dilations.Any(v => v != 1)) return false;
+        if (info.InputType(0) is not IR.TensorTypeInfo { Shape: { Length: 4 } shape } || shape[3].Value is not long iw) return false;
+        long ow = _autoPad switch
+        {
+            "SAME_UPPER" or "SAME_LOWER" => iw,
+            "VALID" => iw - 2,
+            _ => iw + (_pads is { Length: 4 } p ? p[1] + p[3] : 0) - 2,
+        };
+        return ow is > 0 and < int.MaxValue && ConvWinograd.Worthwhile(wShape[0], wShape[1], (int)ow);
     }
 
     public override string Variant
@@ -105,6 +133,7 @@ internal sealed class Conv : OpKernel
             string method = _method switch
             {
                 Method.Depthwise => "depthwise",
+                Method.Winograd => "winograd",
                 Method.Pointwise => "1x1-gemm",
                 Method.Im2Col => _wShape!.Length == 4 ? "implicit-gemm" : "im2col+gemm",
                 _ => "im2col+gemm(runtime W)",
@@ -218,6 +247,18 @@ internal sealed class Conv : OpKernel
                 {
                     var epi = new EpilogueArgs(null, null, _activation);
                     ConvDepthwise.Run(px, pw, bias.IsEmpty ? null : pb, py, batch * channels, channels, s, epi, threads, _isa);
+                }
+            }
+            else if (_method == Method.Winograd && usePrepared)
+            {
+                var image = new ConvWinograd.Image(geo.Input[0], geo.Input[1], geo.Pads[0], geo.Pads[1], geo.Output[0], geo.Output[1]);
+                fixed (float* px = x)
+                fixed (float* pb = bias)
+                fixed (float* py = y)
+                {
+                    var epi = new EpilogueArgs(null, null, _activation);
+                    for (int n = 0; n < batch; n++)
+                        _winograd!.Run(px + ((nint)n * channels * inCount), py + ((nint)n * m * outCount), image, bias.IsEmpty ? null : pb, epi, threads);
                 }
             }
             else
