@@ -58,6 +58,8 @@ public class FastPathTests
     [InlineData(3, 2, 1, 1)]
     [InlineData(2, 2, 0, 0)]
     [InlineData(3, 1, 1, 1)]
+    [InlineData(3, 2, 0, 1)]
+    [InlineData(3, 1, 0, 0)]
     public void PoolFastPathMatchesReferenceOnLargePlanes(int k, int s, int pad, int ceil)
     {
         var x = Random(new Random(5), 2, 33, 57, 61);

@@ -65,14 +65,13 @@ internal static unsafe class ConvDepthwiseDirect
     }
 
     /// <summary>
-    /// A block of 16 outputs that crosses a row edge: for each of its three loads (columns start, start + 1, start + 2 at stride 1;
-    /// start, start + 16 and the single column start + 32 at stride 2), where to load 16 floats inside the row and the permute
-    /// that moves them into place with zeros outside the row. The same for every row, so computed once per plane.
+    /// A block of 16 outputs that crosses a row edge: its three loads (columns start, start + 1, start + 2 at stride 1;
+    /// start, start + 16 and start + 32 at stride 2) with zeros outside the row. The same for every row of a plane.
     /// </summary>
     private readonly struct EdgeColumn
     {
-        public readonly int Ox, Count, From0, From1, From2;
-        public readonly Vector512<int> Index0, Index1, Index2;
+        public readonly int Ox, Count;
+        public readonly EdgeLoad16 L0, L1, L2;
         /// <summary>All bits set in the lanes that are outputs (the first <see cref="Count"/>).</summary>
         public readonly Vector512<float> StoreMask;
 
@@ -81,24 +80,11 @@ internal static unsafe class ConvDepthwiseDirect
             Ox = ox;
             Count = Math.Min(16, outWidth - ox);
             StoreMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(Count)).AsSingle();
-            (From0, Index0) = Place(start, width);
-            (From1, Index1) = Place(stride == 1 ? start + 1 : start + 16, width);
-            (From2, Index2) = Place(stride == 1 ? start + 2 : start + 32, width);
-        }
-
-        private static (int From, Vector512<int> Index) Place(int start, int width)
-        {
-            int from = Math.Clamp(start, 0, width - 16);
-            var column = Vector512<int>.Indices + Vector512.Create(start);
-            var inside = Vector512.GreaterThanOrEqual(column, Vector512<int>.Zero) & Vector512.LessThan(column, Vector512.Create(width));
-            // Lanes inside take the loaded element at column - from; the others index 16, the first lane of the zero table.
-            return (from, Vector512.ConditionalSelect(inside, column - Vector512.Create(from), Vector512.Create(16)));
+            L0 = new EdgeLoad16(start, width);
+            L1 = new EdgeLoad16(stride == 1 ? start + 1 : start + 16, width);
+            L2 = new EdgeLoad16(stride == 1 ? start + 2 : start + 32, width);
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Gather(float* row, int from, Vector512<int> index) =>
-        Avx512F.PermuteVar16x32x2(Vector512.Load(row + from), index, Vector512<float>.Zero);
 
     /// <summary>The lanes of v selected by the edge column's mask to dst.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -144,15 +130,15 @@ internal static unsafe class ConvDepthwiseDirect
             for (int e = 0; e < edges; e++)
             {
                 ref readonly var c = ref edge[e];
-                var a0 = Avx512F.FusedMultiplyAdd(w00, Gather(r0, c.From0, c.Index0), vb);
-                var a1 = w10 * Gather(r1, c.From0, c.Index0);
-                var a2 = w20 * Gather(r2, c.From0, c.Index0);
-                a0 = Avx512F.FusedMultiplyAdd(w01, Gather(r0, c.From1, c.Index1), a0);
-                a1 = Avx512F.FusedMultiplyAdd(w11, Gather(r1, c.From1, c.Index1), a1);
-                a2 = Avx512F.FusedMultiplyAdd(w21, Gather(r2, c.From1, c.Index1), a2);
-                a0 = Avx512F.FusedMultiplyAdd(w02, Gather(r0, c.From2, c.Index2), a0);
-                a1 = Avx512F.FusedMultiplyAdd(w12, Gather(r1, c.From2, c.Index2), a1);
-                a2 = Avx512F.FusedMultiplyAdd(w22, Gather(r2, c.From2, c.Index2), a2);
+                var a0 = Avx512F.FusedMultiplyAdd(w00, c.L0.Load(r0, Vector512<float>.Zero), vb);
+                var a1 = w10 * c.L0.Load(r1, Vector512<float>.Zero);
+                var a2 = w20 * c.L0.Load(r2, Vector512<float>.Zero);
+                a0 = Avx512F.FusedMultiplyAdd(w01, c.L1.Load(r0, Vector512<float>.Zero), a0);
+                a1 = Avx512F.FusedMultiplyAdd(w11, c.L1.Load(r1, Vector512<float>.Zero), a1);
+                a2 = Avx512F.FusedMultiplyAdd(w21, c.L1.Load(r2, Vector512<float>.Zero), a2);
+                a0 = Avx512F.FusedMultiplyAdd(w02, c.L2.Load(r0, Vector512<float>.Zero), a0);
+                a1 = Avx512F.FusedMultiplyAdd(w12, c.L2.Load(r1, Vector512<float>.Zero), a1);
+                a2 = Avx512F.FusedMultiplyAdd(w22, c.L2.Load(r2, Vector512<float>.Zero), a2);
                 Store(Clamp(a0 + a1 + a2, lo, hi), yrow + c.Ox, c);
             }
         }
@@ -186,10 +172,10 @@ internal static unsafe class ConvDepthwiseDirect
             for (int e = 0; e < edges; e++)
             {
                 ref readonly var c = ref edge[e];
-                var a0 = Stride2Row(Gather(r0, c.From0, c.Index0), Gather(r0, c.From1, c.Index1), Gather(r0, c.From2, c.Index2), w00, w01, w02, vb);
-                var a1 = Stride2Row(Gather(r1, c.From0, c.Index0), Gather(r1, c.From1, c.Index1), Gather(r1, c.From2, c.Index2), w10, w11, w12,
+                var a0 = Stride2Row(c.L0.Load(r0, Vector512<float>.Zero), c.L1.Load(r0, Vector512<float>.Zero), c.L2.Load(r0, Vector512<float>.Zero), w00, w01, w02, vb);
+                var a1 = Stride2Row(c.L0.Load(r1, Vector512<float>.Zero), c.L1.Load(r1, Vector512<float>.Zero), c.L2.Load(r1, Vector512<float>.Zero), w10, w11, w12,
                     Vector512<float>.Zero);
-                var a2 = Stride2Row(Gather(r2, c.From0, c.Index0), Gather(r2, c.From1, c.Index1), Gather(r2, c.From2, c.Index2), w20, w21, w22,
+                var a2 = Stride2Row(c.L0.Load(r2, Vector512<float>.Zero), c.L1.Load(r2, Vector512<float>.Zero), c.L2.Load(r2, Vector512<float>.Zero), w20, w21, w22,
                     Vector512<float>.Zero);
                 Store(Clamp(a0 + a1 + a2, lo, hi), yrow + c.Ox, c);
             }

@@ -96,27 +96,18 @@ internal sealed unsafe class ConvWinograd
     /// <summary>Per 16-tile chunk of a tile row: the edge-aware loads of its 34 input columns and the output store masks.</summary>
     private readonly struct Columns
     {
-        public readonly int From0, From1, From2;
-        public readonly Vector512<int> Index0, Index1, Index2;
+        public readonly EdgeLoad16 L0, L1, L2;
         public readonly Vector512<float> MaskLo, MaskHi;
         public readonly int OutCount;
 
         public Columns(int start, int outStart, int width, int outWidth)
         {
-            (From0, Index0) = Place(start, width);
-            (From1, Index1) = Place(start + 16, width);
-            (From2, Index2) = Place(start + 32, width);
+            L0 = new EdgeLoad16(start, width);
+            L1 = new EdgeLoad16(start + 16, width);
+            L2 = new EdgeLoad16(start + 32, width);
             OutCount = Math.Clamp(outWidth - outStart, 0, 32);
             MaskLo = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(OutCount)).AsSingle();
             MaskHi = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(OutCount - 16)).AsSingle();
-        }
-
-        private static (int From, Vector512<int> Index) Place(int start, int width)
-        {
-            int from = Math.Clamp(start, 0, width - 16);
-            var column = Vector512<int>.Indices + Vector512.Create(start);
-            var inside = Vector512.GreaterThanOrEqual(column, Vector512<int>.Zero) & Vector512.LessThan(column, Vector512.Create(width));
-            return (from, Vector512.ConditionalSelect(inside, column - Vector512.Create(from), Vector512.Create(16)));
         }
     }
 
@@ -167,10 +158,6 @@ internal sealed unsafe class ConvWinograd
             return a;
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Gather(float* row, int from, Vector512<int> index) =>
-        Avx512F.PermuteVar16x32x2(Vector512.Load(row + from), index, Vector512<float>.Zero);
 
     /// <summary>
     /// V[xi][t] = (B^T d B)[xi] for the tiles of rows ty0..ty1 of one input plane, 16 tiles per vector; v points at tile 0 of
@@ -226,9 +213,9 @@ internal sealed unsafe class ConvWinograd
     private static void RowTransform(float* row, in Columns e, Vector512<int> even, Vector512<int> odd, Vector512<int> next0, Vector512<int> next1,
         out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2, out Vector512<float> t3)
     {
-        var p = Gather(row, e.From0, e.Index0);
-        var q = Gather(row, e.From1, e.Index1);
-        var r = Gather(row, e.From2, e.Index2);
+        var p = e.L0.Load(row, Vector512<float>.Zero);
+        var q = e.L1.Load(row, Vector512<float>.Zero);
+        var r = e.L2.Load(row, Vector512<float>.Zero);
         var x0 = Avx512F.PermuteVar16x32x2(p, even, q);
         var x1 = Avx512F.PermuteVar16x32x2(p, odd, q);
         var x2 = Avx512F.PermuteVar16x32x2(x0, next0, r);

@@ -49,7 +49,12 @@ internal sealed class NnPoolKernel : OpKernel
     }
 
     /// <summary>The path float inputs take: the vectorized row-buffer pooling for 1-D/2-D undilated Max/Average, else the general loop.</summary>
-    public override string Variant => _kind != NnPoolKind.Lp && _kernel.Length <= 2 && Array.TrueForAll(_dilations, d => d == 1) && NnFast.Enabled
+    /// <summary>The specialized path the last run took, when it was not the one <see cref="Variant"/> names by default.</summary>
+    private volatile string? _lastPath;
+
+    public override string Variant => _lastPath ?? DefaultVariant;
+
+    private string DefaultVariant => _kind != NnPoolKind.Lp && _kernel.Length <= 2 && Array.TrueForAll(_dilations, d => d == 1) && NnFast.Enabled
         ? "row-buffer vector" : "general";
 
     private static long[] Ones(int n)
@@ -70,7 +75,7 @@ internal sealed class NnPoolKernel : OpKernel
         return r;
     }
 
-    public override void Execute(KernelContext context)
+    public override unsafe void Execute(KernelContext context)
     {
         var x = context.Input(0);
         int rank = _kernel.Length;
@@ -123,8 +128,18 @@ internal sealed class NnPoolKernel : OpKernel
         {
             var g = new NnPool2D(inSize[1], inSize[2], outSize[1], outSize[2], k[1], k[2], s[1], s[2],
                 padBegin[1], padBegin[2], padEnd[1], padEnd[2], _kind == NnPoolKind.Max, _countIncludePad);
+            if (NnMaxPoolDirect.Supports(g))
+            {
+                var direct = context.OutputUninitialized(0, x.Type, outShape);
+                fixed (float* px = x.ReadOnlySpan<float>())
+                fixed (float* py = direct.Span<float>())
+                    NnMaxPoolDirect.Run(px, py, x.Shape[0] * x.Shape[1], g, context.Options.IntraOpThreads);
+                _lastPath = "3x3 direct/avx512";
+                return;
+            }
             if (NnPoolFast.Supports(g))
             {
+                _lastPath = null;
                 var fast = context.OutputUninitialized(0, x.Type, outShape);
                 NnPoolFast.Run(x.ReadOnlySpan<float>(), fast.Span<float>(), x.Shape[0] * x.Shape[1], g, context.Options.IntraOpThreads);
                 return;
