@@ -16,6 +16,7 @@ internal sealed unsafe class ConvWinograd
 {
     private readonly PackedMatrix[] _u;
     private readonly int _m, _c;
+    private readonly bool _small;
 
     [ThreadStatic] private static float[]? _v;
     [ThreadStatic] private static float[]? _products;
@@ -31,10 +32,23 @@ internal sealed unsafe class ConvWinograd
         return m >= 8 && c >= 8 && ow >= 23 && 4 * tilesW >= 3 * RoundUp16(tilesW);
     }
 
-    public ConvWinograd(ReadOnlySpan<float> w, int m, int c, GemmIsa isa)
+    /// <summary>
+    /// Whether F(2x2, 3x3) should beat the implicit GEMM on a small image whose tile rows are too short for the vector
+    /// layout (7x7, 13x13, 14x14): the tiles become the rows of the products (8-row tiles waste little) and the output
+    /// channels the 32-wide columns, with scalar transforms; worth it with enough channels on both sides (measured: 32
+    /// output channels lose, the scalar output transform then costs as much as the saved multiplies).
+    /// </summary>
+    public static bool WorthwhileSmall(int m, int c, int oh, int ow) => m >= 64 && c >= 32 && oh >= 5 && ow >= 5 && !Worthwhile(m, c, ow);
+
+    /// <summary>
+    /// Transforms and packs the weights: as the left operand (M x C per matrix) for the vector layout, or transposed as the
+    /// right operand (C x M) for the small-image layout (<paramref name="small"/>).
+    /// </summary>
+    public ConvWinograd(ReadOnlySpan<float> w, int m, int c, GemmIsa isa, bool small = false)
     {
         _m = m;
         _c = c;
+        _small = small;
         var u = new float[16][];
         for (int xi = 0; xi < 16; xi++) u[xi] = new float[m * c];
         Span<float> gg = stackalloc float[12];
@@ -65,7 +79,8 @@ internal sealed unsafe class ConvWinograd
             }
         }
         _u = new PackedMatrix[16];
-        for (int xi = 0; xi < 16; xi++) _u[xi] = Linalg.PackA(false, m, c, u[xi], c, isa);
+        for (int xi = 0; xi < 16; xi++)
+            _u[xi] = small ? Linalg.PackB(true, c, m, u[xi], c, isa) : Linalg.PackA(false, m, c, u[xi], c, isa);
     }
 
     private static int RoundUp16(int v) => (v + 15) & ~15;
@@ -76,6 +91,11 @@ internal sealed unsafe class ConvWinograd
     /// <summary>y (M planes) = act(bias + conv3x3(x (C planes))) for one image; the clamp in registers, other activations after.</summary>
     public void Run(float* x, float* y, in Image g, float* bias, in EpilogueArgs epi, int threads)
     {
+        if (_small)
+        {
+            RunSmall(x, y, g, bias, epi, threads);
+            return;
+        }
         if (g.Iw < 16)
         {
             RunReference(x, y, g, bias, epi);
@@ -285,6 +305,134 @@ internal sealed unsafe class ConvWinograd
         }
         if (e.OutCount > 0) Avx512F.MaskStore(dst, e.MaskLo, a);
         if (e.OutCount > 16) Avx512F.MaskStore(dst + 16, e.MaskHi, b);
+    }
+
+    /// <summary>
+    /// The small-image layout: V^T (tiles x C per matrix) by scalar transforms in parallel over channels, the 16 products
+    /// P^T = V^T U^T in parallel over the matrices, then the output transforms in parallel over output channels.
+    /// </summary>
+    private void RunSmall(float* x, float* y, in Image g, float* bias, in EpilogueArgs epi, int threads)
+    {
+        int tilesH = (g.Oh + 1) / 2, tilesW = (g.Ow + 1) / 2, tiles = tilesH * tilesW;
+        var vt = System.Buffers.ArrayPool<float>.Shared.Rent(16 * tiles * _c);
+        var pt = System.Buffers.ArrayPool<float>.Shared.Rent(16 * tiles * _m);
+        try
+        {
+            fixed (float* pv = vt)
+            fixed (float* pp = pt)
+            {
+                var small = new SmallLayout(x, y, g, pv, pp, bias, epi, tilesW, tiles, _c, _m, _u);
+                IntraOp.For(_c, (long)_c * tiles < 4096 ? 1 : threads, new SmallInput(small));
+                IntraOp.For(16, threads, new SmallProducts(small));
+                IntraOp.For(_m, (long)_m * tiles < 4096 ? 1 : threads, new SmallOutput(small));
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(vt);
+            System.Buffers.ArrayPool<float>.Shared.Return(pt);
+        }
+        if (epi.Activation is { } act) act.Apply(new Span<float>(y, _m * g.Oh * g.Ow));
+    }
+
+    /// <summary>Everything the three parallel steps of the small-image layout share.</summary>
+    private readonly struct SmallLayout(float* x, float* y, Image g, float* vt, float* pt, float* bias, EpilogueArgs epi, int tilesW, int tiles,
+        int c, int m, PackedMatrix[] ut)
+    {
+        public readonly float* X = x, Y = y, Vt = vt, Pt = pt, Bias = bias;
+        public readonly Image G = g;
+        public readonly EpilogueArgs Epi = epi;
+        public readonly int TilesW = tilesW, Tiles = tiles, C = c, M = m;
+        public readonly PackedMatrix[] Ut = ut;
+    }
+
+    private readonly struct SmallInput(SmallLayout s) : IParallelBody
+    {
+        /// <summary>Channel ci of every tile: V^T[xi][t][ci] = (B^T d B)[xi].</summary>
+        public void Invoke(int ci)
+        {
+            var g = s.G;
+            float* plane = s.X + ((nint)ci * g.Ih * g.Iw);
+            float* d = stackalloc float[16];
+            nint matrix = (nint)s.Tiles * s.C;
+            for (int t = 0; t < s.Tiles; t++)
+            {
+                int ty = t / s.TilesW, tx = t - (ty * s.TilesW);
+                int iy0 = (2 * ty) - g.Pt, ix0 = (2 * tx) - g.Pl;
+                bool inside = iy0 >= 0 && ix0 >= 0 && iy0 + 4 <= g.Ih && ix0 + 4 <= g.Iw;
+                for (int r = 0; r < 4; r++)
+                {
+                    int iy = iy0 + r;
+                    float* row = plane + ((nint)iy * g.Iw) + ix0;
+                    for (int col = 0; col < 4; col++)
+                        d[(4 * r) + col] = inside || ((uint)iy < (uint)g.Ih && (uint)(ix0 + col) < (uint)g.Iw) ? row[col] : 0f;
+                }
+                // d B per row, then B^T down the columns (see InputTransform).
+                for (int r = 0; r < 4; r++)
+                {
+                    float d0 = d[4 * r], d1 = d[(4 * r) + 1], d2 = d[(4 * r) + 2], d3 = d[(4 * r) + 3];
+                    d[4 * r] = d0 - d2;
+                    d[(4 * r) + 1] = d1 + d2;
+                    d[(4 * r) + 2] = d2 - d1;
+                    d[(4 * r) + 3] = d1 - d3;
+                }
+                float* v = s.Vt + ((nint)t * s.C) + ci;
+                for (int k = 0; k < 4; k++)
+                {
+                    float a = d[k], b = d[4 + k], c = d[8 + k], e = d[12 + k];
+                    v[k * matrix] = a - c;
+                    v[(4 + k) * matrix] = b + c;
+                    v[(8 + k) * matrix] = c - b;
+                    v[(12 + k) * matrix] = b - e;
+                }
+            }
+        }
+    }
+
+    private readonly struct SmallProducts(SmallLayout s) : IParallelBody
+    {
+        /// <summary>P^T[xi] (tiles x M) = V^T[xi] (tiles x C) U^T[xi].</summary>
+        public void Invoke(int xi)
+        {
+            var a = new ReadOnlySpan<float>(s.Vt + ((nint)xi * s.Tiles * s.C), s.Tiles * s.C);
+            var c = new Span<float>(s.Pt + ((nint)xi * s.Tiles * s.M), s.Tiles * s.M);
+            Linalg.Gemm(false, s.Tiles, 1f, a, s.C, s.Ut[xi], 0f, c, s.M, 1, default);
+        }
+    }
+
+    private readonly struct SmallOutput(SmallLayout s) : IParallelBody
+    {
+        /// <summary>Output channel mi of every tile: Y = A^T p A + bias, clamped.</summary>
+        public void Invoke(int mi)
+        {
+            var g = s.G;
+            float* plane = s.Y + ((nint)mi * g.Oh * g.Ow);
+            float b = s.Bias != null ? s.Bias[mi] : 0f;
+            float lo = s.Epi.Clamp ? s.Epi.Low : float.NegativeInfinity, hi = s.Epi.Clamp ? s.Epi.High : float.PositiveInfinity;
+            nint matrix = (nint)s.Tiles * s.M;
+            float* e = stackalloc float[8];
+            for (int t = 0; t < s.Tiles; t++)
+            {
+                float* p = s.Pt + ((nint)t * s.M) + mi;
+                // m A per row: [m0 + m1 + m2, m1 - m2 - m3].
+                for (int r = 0; r < 4; r++)
+                {
+                    float m0 = p[(4 * r) * matrix], m1 = p[((4 * r) + 1) * matrix], m2 = p[((4 * r) + 2) * matrix], m3 = p[((4 * r) + 3) * matrix];
+                    e[2 * r] = m0 + m1 + m2;
+                    e[(2 * r) + 1] = m1 - m2 - m3;
+                }
+                int ty = t / s.TilesW, tx = t - (ty * s.TilesW);
+                int oy = 2 * ty, ox = 2 * tx;
+                for (int i = 0; i < 2 && oy + i < g.Oh; i++)
+                {
+                    for (int j = 0; j < 2 && ox + j < g.Ow; j++)
+                    {
+                        float v = i == 0 ? e[j] + e[2 + j] + e[4 + j] : e[2 + j] - e[4 + j] - e[6 + j];
+                        plane[((oy + i) * g.Ow) + ox + j] = Math.Min(Math.Max(v + b, lo), hi);
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>The scalar reference: the same transforms per tile and channel, with bounds checks (any row width).</summary>

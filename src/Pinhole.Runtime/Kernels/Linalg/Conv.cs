@@ -94,10 +94,10 @@ internal sealed class Conv : OpKernel
         if (_pads != null && _autoPad == "NOTSET") foreach (long p in _pads) pointwise &= p == 0;
         _method = pointwise ? Method.Pointwise : Method.Im2Col;
         _isa = Isa.ForRows(mg);
-        if (!pointwise && WinogradFits(info, w.Shape, Isa.ForKernel))
+        if (!pointwise && WinogradFits(info, w.Shape, Isa.ForKernel, out bool smallImage))
         {
             _method = Method.Winograd;
-            _winograd = new ConvWinograd(wf, m, w.Shape[1], _isa);
+            _winograd = new ConvWinograd(wf, m, w.Shape[1], smallImage ? Isa.ForKernel : _isa, smallImage);
             info.ReleaseConstantInput(1); // only W's shape is read at run time
             return;
         }
@@ -111,20 +111,28 @@ internal sealed class Conv : OpKernel
     /// Whether F(2x2, 3x3) Winograd applies (2-D 3x3, stride 1, no dilation, group 1) and should win for the input width that
     /// static shape inference gives (unknown widths keep the implicit GEMM).
     /// </summary>
-    private bool WinogradFits(KernelInfo info, int[] wShape, GemmIsa isa)
+    private bool WinogradFits(KernelInfo info, int[] wShape, GemmIsa isa, out bool smallImage)
     {
+        smallImage = false;
         if (wShape.Length != 4 || wShape[2] != 3 || wShape[3] != 3 || _group != 1 || !ConvWinograd.Supported(isa)) return false;
         if (_strides != null && _strides.Any(v => v != 1)) return false;
         if (_dilations != null && _dilations.Any(v => v != 1)) return false;
-        if (info.InputType(0) is not IR.TensorTypeInfo { Shape: { Length: 4 } shape } || shape[3].Value is not long iw) return false;
-        long ow = _autoPad switch
-        {
-            "SAME_UPPER" or "SAME_LOWER" => iw,
-            "VALID" => iw - 2,
-            _ => iw + (_pads is { Length: 4 } p ? p[1] + p[3] : 0) - 2,
-        };
-        return ow is > 0 and < int.MaxValue && ConvWinograd.Worthwhile(wShape[0], wShape[1], (int)ow);
+        if (info.InputType(0) is not IR.TensorTypeInfo { Shape: { Length: 4 } shape } || shape[2].Value is not long ih || shape[3].Value is not long iw)
+            return false;
+        long oh = OutputExtent(ih, 0), ow = OutputExtent(iw, 1);
+        if (oh is <= 0 or >= int.MaxValue || ow is <= 0 or >= int.MaxValue) return false;
+        if (ConvWinograd.Worthwhile(wShape[0], wShape[1], (int)ow)) return true;
+        smallImage = ConvWinograd.WorthwhileSmall(wShape[0], wShape[1], (int)oh, (int)ow);
+        return smallImage;
     }
+
+    /// <summary>A 3x3 stride-1 output extent along spatial axis <paramref name="axis"/> for the declared input extent.</summary>
+    private long OutputExtent(long input, int axis) => _autoPad switch
+    {
+        "SAME_UPPER" or "SAME_LOWER" => input,
+        "VALID" => input - 2,
+        _ => input + (_pads is { Length: 4 } p ? p[axis] + p[axis + 2] : 0) - 2,
+    };
 
     public override string Variant
     {
