@@ -17,20 +17,22 @@ internal static class Driver
 {
     private const string Usage = """
         usage: Pinhole.Bench [--models a,b] [--threads 1,2] [--runs 20] [--warmup 3] [--max-seconds 30]
-                             [--out DIR] [--markdown FILE] [--seed 42] [--level NAME] [--fixed-warmup] [--list]
+                             [--out DIR] [--markdown FILE] [--seed 42] [--level NAME] [--fixed-warmup] [--jit] [--list]
           --models       substrings of model names to run (default: all)
           --threads      thread counts (default 1,2)
           --runs         timed runs per measurement (default 20); --warmup untimed runs first (default 3; more until
                          the JIT has compiled nothing for 0.5 s, at most 5 s, unless --fixed-warmup)
           --max-seconds  stop a measurement's timed runs after this long, once 5 ran (default 30; 0 = no limit)
           --level        Pinhole's graph optimization level (default: the session's default)
+          --jit          run the workers from the plain build (every method JIT-compiled on first use) instead of the
+                         ReadyToRun copy a Release build publishes under r2r/
           --out          folder for inputs, outputs and results.json (default artifacts/bench)
           --markdown     write the report there; a file holding the markers <!-- bench:begin --> and
                          <!-- bench:end --> gets only the part between them replaced
         """;
 
-    private static readonly HashSet<string> Flags = ["--list", "--help", "--fixed-warmup"];
-    private static readonly string[] Known = ["--models", "--level", "--fixed-warmup", "--threads", "--runs", "--warmup", "--max-seconds", "--out", "--markdown", "--seed", "--list", "--help"];
+    private static readonly HashSet<string> Flags = ["--list", "--help", "--fixed-warmup", "--jit"];
+    private static readonly string[] Known = ["--models", "--level", "--fixed-warmup", "--jit", "--threads", "--runs", "--warmup", "--max-seconds", "--out", "--markdown", "--seed", "--list", "--help"];
 
     public static int Run(string[] args)
     {
@@ -71,6 +73,9 @@ internal static class Driver
         double maxSeconds = a.Double("--max-seconds", 30);
         string? level = a.Get("--level");
         bool fixedWarmup = a.Has("--fixed-warmup");
+        string? readyToRun = Path.Combine(AppContext.BaseDirectory, "r2r", "Pinhole.Bench.dll");
+        if (a.Has("--jit") || !File.Exists(readyToRun)) readyToRun = null;
+        WorkerAssembly = readyToRun;
         if (level is not null && !Enum.GetNames<Runtime.OptimizationLevel>().Contains(level, StringComparer.OrdinalIgnoreCase))
         {
             Console.Error.WriteLine($"error: --level '{level}': expected one of {string.Join(", ", Enum.GetNames<Runtime.OptimizationLevel>())}");
@@ -126,6 +131,7 @@ internal static class Driver
             Warmup = warmup,
             SettleJit = !fixedWarmup,
             Seconds = started.Elapsed.TotalSeconds,
+            ReadyToRun = WorkerAssembly is not null,
             OrtVersion = rows.Select(r => r.Ort?.RuntimeVersion).FirstOrDefault(v => v is not null),
             Rows = rows,
             GeomeanP50Ratio = threads.ToDictionary(t => t.ToString(CultureInfo.InvariantCulture), t => Geomean(rows.Where(r => r.Threads == t).Select(r => r.P50Ratio))),
@@ -157,6 +163,9 @@ internal static class Driver
             OnnxTensorFile.Write(Path.Combine(directory, $"input_{i}.pb"), inputs[i].Value, inputs[i].Name);
     }
 
+    /// <summary>The ReadyToRun copy of this program the workers run from, or null for this very build.</summary>
+    private static string? WorkerAssembly;
+
     private static (BenchmarkResult? Result, string? Error) RunWorker(string runtime, string model, int threads, int runs, int warmup,
         bool fixedWarmup, double maxSeconds, string inputs, string outputs, string outDir, string? level)
     {
@@ -170,9 +179,16 @@ internal static class Driver
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (WorkerAssembly is not null)
+        {
+            start.FileName = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+            start.ArgumentList.Add(WorkerAssembly);
+        }
         // Under `dotnet Pinhole.Bench.dll` the process is the host: pass the assembly again.
-        if (Path.GetFileNameWithoutExtension(start.FileName).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        else if (Path.GetFileNameWithoutExtension(start.FileName).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
             start.ArgumentList.Add(typeof(Driver).Assembly.Location);
+        }
         foreach (var arg in new[]
         {
             "--worker", runtime, "--model", model, "--threads", Str(threads), "--runs", Str(runs), "--warmup", Str(warmup),

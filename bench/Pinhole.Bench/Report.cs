@@ -22,6 +22,9 @@ internal sealed record BenchReport
     public required int Warmup { get; init; }
     public required bool SettleJit { get; init; }
     public required double Seconds { get; init; }
+
+    /// <summary>Whether the workers ran from the ReadyToRun publish (precompiled) rather than the JIT-only build.</summary>
+    public bool ReadyToRun { get; init; }
     public string? OrtVersion { get; init; }
     public required IReadOnlyList<BenchRow> Rows { get; init; }
 
@@ -81,6 +84,9 @@ internal static class Markdown
         sb.AppendLine(string.Create(ci, $"- {r.Runs} timed runs per measurement (fewer where one hit the time limit) after at least {r.Warmup} warm-up runs")
             + (r.SettleJit ? " and until the JIT settled" : "")
             + string.Create(ci, $", each runtime in its own process; the whole run took {r.Seconds / 60:F1} min."));
+        sb.AppendLine(r.ReadyToRun
+            ? "- Workers ran from the ReadyToRun publish (r2r/, precompiled as a deployed app would be; the JIT still recompiles hot methods, and vector kernels are compiled for this CPU at run time)."
+            : "- Workers ran from the plain build (--jit): load times include JIT-compiling every method on first use.");
         sb.AppendLine(ci, $"- Command: `{r.Command}`");
         sb.AppendLine();
         sb.AppendLine("Latencies in ms; ratio = Pinhole p50 / ORT p50 (below 1: Pinhole is faster). Load = file load + session creation. RSS = peak resident set of the process. Diff = largest absolute difference between the two runtimes' outputs.");

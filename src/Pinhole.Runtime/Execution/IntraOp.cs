@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Pinhole.Runtime;
@@ -59,22 +60,27 @@ public static class IntraOp
         }
     }
 
+    /// <summary>How long a worker (or a caller waiting for its helpers) spins before blocking: about 1 ms.</summary>
+    private static readonly long SpinTicks = Stopwatch.Frequency / 1000;
+
     private static void WorkerLoop()
     {
         while (true)
         {
-            // Spin briefly before sleeping: graphs of many small ops hand out work every few microseconds.
+            // Spin for a while before sleeping: a model run hands out work every few microseconds, and waking a sleeping
+            // thread costs tens of microseconds; after ~1 ms without work (between runs) the worker sleeps.
             Ticket ticket;
-            var spinner = new SpinWait();
+            long spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+            int spins = 0;
             while (!Tickets.TryDequeue(out ticket))
             {
-                if (spinner.Count >= 200)
+                if ((++spins & 63) == 0 && Stopwatch.GetTimestamp() > spinUntil)
                 {
                     Wake.Wait();
-                    spinner.Reset();
+                    spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
                     continue;
                 }
-                spinner.SpinOnce(sleep1Threshold: -1);
+                Thread.SpinWait(20);
             }
             ticket.Job.Work(ticket.Generation);
         }
@@ -144,6 +150,10 @@ public static class IntraOp
 
         public void WaitAndReturn()
         {
+            // The helpers usually finish within microseconds of the caller: spin before blocking on the event.
+            long spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+            int spins = 0;
+            while (Volatile.Read(ref _remaining) > 0 && ((++spins & 63) != 0 || Stopwatch.GetTimestamp() < spinUntil)) Thread.SpinWait(20);
             _done.Wait();
             var error = _error;
             _body = default;
