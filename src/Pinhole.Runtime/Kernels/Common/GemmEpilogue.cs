@@ -49,6 +49,12 @@ internal readonly unsafe struct EpilogueArgs
         Active = rowBias != null || columnBias != null || clampActive || Activation != null;
     }
 
+    /// <summary>
+    /// Whether a full tile of <paramref name="isa"/> can take this epilogue in its micro-kernel: the 512-bit path, a row bias
+    /// and/or a clamp, no column bias and no other activation.
+    /// </summary>
+    public bool Fusable(GemmIsa isa) => Active && isa == GemmIsa.Vector512 && ColumnBias == null && Activation == null;
+
     /// <summary>Applies the epilogue to the h x w block at (row0, col0) of C, whose first element is at <paramref name="c"/>.</summary>
     public void Apply(float* c, nint ldc, int row0, int col0, int h, int w)
     {

@@ -14,6 +14,11 @@ internal static class GemmKernels
     private static Vector512<float> Fma512(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
         Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : (a * b) + c;
 
+    /// <summary>min(max(v, lo), hi) with vmaxps/vminps (a NaN passes through: each returns its second operand then).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Clamp512(Vector512<float> v, Vector512<float> lo, Vector512<float> hi) =>
+        Avx512F.IsSupported ? Avx512F.Min(hi, Avx512F.Max(lo, v)) : Vector512.Min(Vector512.Max(v, lo), hi);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
         Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
@@ -156,6 +161,159 @@ internal static class GemmKernels
             Vector512.Store(c70 * va, r7 + 0);
             Vector512.Store(c71 * va, r7 + 16);
         }
+    }
+
+    /// <summary>8x32 tile as <see cref="Kernel512"/>, then c = min(max(c + bias[i], lo), hi) before the store.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void Kernel512Epilogue(nint kc, float* a, float* b, float* c, nint ldc, float alpha, bool accumulate,
+        float* bias, float lo, float hi)
+    {
+        Vector512<float> c00 = default, c01 = default;
+        Vector512<float> c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default;
+        Vector512<float> c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default;
+        Vector512<float> c70 = default, c71 = default;
+        nint k = kc;
+        for (; k >= 2; k -= 2)
+        {
+            var b0a = Vector512.Load(b + 0);
+            var b1a = Vector512.Load(b + 16);
+            var a0a = Vector512.Create(a[0]);
+            c00 = Fma512(a0a, b0a, c00); c01 = Fma512(a0a, b1a, c01);
+            var a1a = Vector512.Create(a[1]);
+            c10 = Fma512(a1a, b0a, c10); c11 = Fma512(a1a, b1a, c11);
+            var a2a = Vector512.Create(a[2]);
+            c20 = Fma512(a2a, b0a, c20); c21 = Fma512(a2a, b1a, c21);
+            var a3a = Vector512.Create(a[3]);
+            c30 = Fma512(a3a, b0a, c30); c31 = Fma512(a3a, b1a, c31);
+            var a4a = Vector512.Create(a[4]);
+            c40 = Fma512(a4a, b0a, c40); c41 = Fma512(a4a, b1a, c41);
+            var a5a = Vector512.Create(a[5]);
+            c50 = Fma512(a5a, b0a, c50); c51 = Fma512(a5a, b1a, c51);
+            var a6a = Vector512.Create(a[6]);
+            c60 = Fma512(a6a, b0a, c60); c61 = Fma512(a6a, b1a, c61);
+            var a7a = Vector512.Create(a[7]);
+            c70 = Fma512(a7a, b0a, c70); c71 = Fma512(a7a, b1a, c71);
+            var b0b = Vector512.Load(b + 32);
+            var b1b = Vector512.Load(b + 48);
+            var a0b = Vector512.Create(a[8]);
+            c00 = Fma512(a0b, b0b, c00); c01 = Fma512(a0b, b1b, c01);
+            var a1b = Vector512.Create(a[9]);
+            c10 = Fma512(a1b, b0b, c10); c11 = Fma512(a1b, b1b, c11);
+            var a2b = Vector512.Create(a[10]);
+            c20 = Fma512(a2b, b0b, c20); c21 = Fma512(a2b, b1b, c21);
+            var a3b = Vector512.Create(a[11]);
+            c30 = Fma512(a3b, b0b, c30); c31 = Fma512(a3b, b1b, c31);
+            var a4b = Vector512.Create(a[12]);
+            c40 = Fma512(a4b, b0b, c40); c41 = Fma512(a4b, b1b, c41);
+            var a5b = Vector512.Create(a[13]);
+            c50 = Fma512(a5b, b0b, c50); c51 = Fma512(a5b, b1b, c51);
+            var a6b = Vector512.Create(a[14]);
+            c60 = Fma512(a6b, b0b, c60); c61 = Fma512(a6b, b1b, c61);
+            var a7b = Vector512.Create(a[15]);
+            c70 = Fma512(a7b, b0b, c70); c71 = Fma512(a7b, b1b, c71);
+            a += 16;
+            b += 64;
+        }
+        for (; k > 0; k--)
+        {
+            var b0a = Vector512.Load(b + 0);
+            var b1a = Vector512.Load(b + 16);
+            var a0a = Vector512.Create(a[0]);
+            c00 = Fma512(a0a, b0a, c00); c01 = Fma512(a0a, b1a, c01);
+            var a1a = Vector512.Create(a[1]);
+            c10 = Fma512(a1a, b0a, c10); c11 = Fma512(a1a, b1a, c11);
+            var a2a = Vector512.Create(a[2]);
+            c20 = Fma512(a2a, b0a, c20); c21 = Fma512(a2a, b1a, c21);
+            var a3a = Vector512.Create(a[3]);
+            c30 = Fma512(a3a, b0a, c30); c31 = Fma512(a3a, b1a, c31);
+            var a4a = Vector512.Create(a[4]);
+            c40 = Fma512(a4a, b0a, c40); c41 = Fma512(a4a, b1a, c41);
+            var a5a = Vector512.Create(a[5]);
+            c50 = Fma512(a5a, b0a, c50); c51 = Fma512(a5a, b1a, c51);
+            var a6a = Vector512.Create(a[6]);
+            c60 = Fma512(a6a, b0a, c60); c61 = Fma512(a6a, b1a, c61);
+            var a7a = Vector512.Create(a[7]);
+            c70 = Fma512(a7a, b0a, c70); c71 = Fma512(a7a, b1a, c71);
+            a += 8;
+            b += 32;
+        }
+        var va = Vector512.Create(alpha);
+        var vlo = Vector512.Create(lo);
+        var vhi = Vector512.Create(hi);
+        if (accumulate)
+        {
+            c00 = Fma512(c00, va, Vector512.Load(c + (0 * ldc)));
+            c01 = Fma512(c01, va, Vector512.Load(c + (0 * ldc) + 16));
+            c10 = Fma512(c10, va, Vector512.Load(c + (1 * ldc)));
+            c11 = Fma512(c11, va, Vector512.Load(c + (1 * ldc) + 16));
+            c20 = Fma512(c20, va, Vector512.Load(c + (2 * ldc)));
+            c21 = Fma512(c21, va, Vector512.Load(c + (2 * ldc) + 16));
+            c30 = Fma512(c30, va, Vector512.Load(c + (3 * ldc)));
+            c31 = Fma512(c31, va, Vector512.Load(c + (3 * ldc) + 16));
+            c40 = Fma512(c40, va, Vector512.Load(c + (4 * ldc)));
+            c41 = Fma512(c41, va, Vector512.Load(c + (4 * ldc) + 16));
+            c50 = Fma512(c50, va, Vector512.Load(c + (5 * ldc)));
+            c51 = Fma512(c51, va, Vector512.Load(c + (5 * ldc) + 16));
+            c60 = Fma512(c60, va, Vector512.Load(c + (6 * ldc)));
+            c61 = Fma512(c61, va, Vector512.Load(c + (6 * ldc) + 16));
+            c70 = Fma512(c70, va, Vector512.Load(c + (7 * ldc)));
+            c71 = Fma512(c71, va, Vector512.Load(c + (7 * ldc) + 16));
+        }
+        else
+        {
+            c00 *= va;
+            c01 *= va;
+            c10 *= va;
+            c11 *= va;
+            c20 *= va;
+            c21 *= va;
+            c30 *= va;
+            c31 *= va;
+            c40 *= va;
+            c41 *= va;
+            c50 *= va;
+            c51 *= va;
+            c60 *= va;
+            c61 *= va;
+            c70 *= va;
+            c71 *= va;
+        }
+        var bias0 = Vector512.Create(bias[0]);
+        float* r0 = c + (0 * ldc);
+        Vector512.Store(Clamp512(c00 + bias0, vlo, vhi), r0 + 0);
+        Vector512.Store(Clamp512(c01 + bias0, vlo, vhi), r0 + 16);
+        var bias1 = Vector512.Create(bias[1]);
+        float* r1 = c + (1 * ldc);
+        Vector512.Store(Clamp512(c10 + bias1, vlo, vhi), r1 + 0);
+        Vector512.Store(Clamp512(c11 + bias1, vlo, vhi), r1 + 16);
+        var bias2 = Vector512.Create(bias[2]);
+        float* r2 = c + (2 * ldc);
+        Vector512.Store(Clamp512(c20 + bias2, vlo, vhi), r2 + 0);
+        Vector512.Store(Clamp512(c21 + bias2, vlo, vhi), r2 + 16);
+        var bias3 = Vector512.Create(bias[3]);
+        float* r3 = c + (3 * ldc);
+        Vector512.Store(Clamp512(c30 + bias3, vlo, vhi), r3 + 0);
+        Vector512.Store(Clamp512(c31 + bias3, vlo, vhi), r3 + 16);
+        var bias4 = Vector512.Create(bias[4]);
+        float* r4 = c + (4 * ldc);
+        Vector512.Store(Clamp512(c40 + bias4, vlo, vhi), r4 + 0);
+        Vector512.Store(Clamp512(c41 + bias4, vlo, vhi), r4 + 16);
+        var bias5 = Vector512.Create(bias[5]);
+        float* r5 = c + (5 * ldc);
+        Vector512.Store(Clamp512(c50 + bias5, vlo, vhi), r5 + 0);
+        Vector512.Store(Clamp512(c51 + bias5, vlo, vhi), r5 + 16);
+        var bias6 = Vector512.Create(bias[6]);
+        float* r6 = c + (6 * ldc);
+        Vector512.Store(Clamp512(c60 + bias6, vlo, vhi), r6 + 0);
+        Vector512.Store(Clamp512(c61 + bias6, vlo, vhi), r6 + 16);
+        var bias7 = Vector512.Create(bias[7]);
+        float* r7 = c + (7 * ldc);
+        Vector512.Store(Clamp512(c70 + bias7, vlo, vhi), r7 + 0);
+        Vector512.Store(Clamp512(c71 + bias7, vlo, vhi), r7 + 16);
     }
 
     /// <summary>6x16 tile: c[i*ldc + j] = alpha * sum_k a[k*6+i] * b[k*16+j] (+ c when accumulating).</summary>

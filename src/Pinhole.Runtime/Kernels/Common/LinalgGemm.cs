@@ -343,6 +343,11 @@ public static unsafe class Linalg
                             int h = Math.Min(mr, m - ir);
                             float* aPanel = aBlock + ((nint)ir * kc);
                             float* cTile = c + ((nint)ir * ldc) + j0;
+                            if (h == mr && w == nr && last && epi.Fusable(isa))
+                            {
+                                KernelWithEpilogue(kc, aPanel, panel, cTile, ldc, alpha, acc, epi, ir);
+                                continue;
+                            }
                             if (h == mr && w == nr)
                             {
                                 Kernel(isa, kc, aPanel, panel, cTile, ldc, alpha, acc);
@@ -439,6 +444,11 @@ public static unsafe class Linalg
                     int h = Math.Min(mr, mc - ir);
                     float* aPanel = aBlock + ((nint)ir * kc);
                     float* cTile = c + ((nint)(ic + ir) * ldc) + jc + j0 + jr;
+                    if (h == mr && w == nr && last && epi.Fusable(isa))
+                    {
+                        KernelWithEpilogue(kc, aPanel, bPanel, cTile, ldc, alpha, accumulate, epi, ic + ir);
+                        continue;
+                    }
                     if (h == mr && w == nr)
                     {
                         Kernel(isa, kc, aPanel, bPanel, cTile, ldc, alpha, accumulate);
@@ -458,6 +468,21 @@ public static unsafe class Linalg
                 }
             }
         }
+    }
+
+    private static readonly float[] ZeroBias = new float[GemmKernels.Mr512];
+
+    /// <summary>A full Vector512 tile whose epilogue (row bias, clamp) is applied in registers before the store.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KernelWithEpilogue(nint kc, float* a, float* b, float* c, nint ldc, float alpha, bool accumulate, in EpilogueArgs epi, int row0)
+    {
+        float lo = epi.Clamp ? epi.Low : float.NegativeInfinity, hi = epi.Clamp ? epi.High : float.PositiveInfinity;
+        if (epi.RowBias != null)
+        {
+            GemmKernels.Kernel512Epilogue(kc, a, b, c, ldc, alpha, accumulate, epi.RowBias + row0, lo, hi);
+            return;
+        }
+        fixed (float* zero = ZeroBias) GemmKernels.Kernel512Epilogue(kc, a, b, c, ldc, alpha, accumulate, zero, lo, hi);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
