@@ -21,6 +21,10 @@ public static class IntraOp
 {
     private static readonly ConcurrentQueue<Ticket> Tickets = new();
     private static readonly SemaphoreSlim Wake = new(0);
+
+    /// <summary>Workers blocked (or about to block) on <see cref="Wake"/>: only they are released, so that spinning workers do
+    /// not leave semaphore counts behind that would keep them spinning after the work is done.</summary>
+    private static int _sleeping;
     private static readonly Lock WorkerGate = new();
     private static int _workers;
 
@@ -41,7 +45,8 @@ public static class IntraOp
         var job = Job<T>.Rent();
         int generation = job.Start(body, count);
         for (int h = 0; h < helpers; h++) Tickets.Enqueue(new Ticket(job, generation));
-        Wake.Release(helpers);
+        int sleeping = Volatile.Read(ref _sleeping);
+        if (sleeping > 0) Wake.Release(Math.Min(helpers, sleeping));
         job.Work(generation);
         job.WaitAndReturn();
     }
@@ -76,7 +81,12 @@ public static class IntraOp
             {
                 if ((++spins & 63) == 0 && Stopwatch.GetTimestamp() > spinUntil)
                 {
-                    Wake.Wait();
+                    Interlocked.Increment(ref _sleeping);
+                    // Look once more after announcing the sleep: work queued just before it would get no release.
+                    bool found = Tickets.TryDequeue(out ticket);
+                    if (!found) Wake.Wait();
+                    Interlocked.Decrement(ref _sleeping);
+                    if (found) break;
                     spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
                     continue;
                 }
