@@ -49,6 +49,9 @@ internal static unsafe class NnPoolFast
         }
     }
 
+    /// <summary>How many elements a window starting at <paramref name="start"/> averages over (padding counts when included).</summary>
+    public static int WindowCount(int start, int k, int size, int padBegin, int padEnd, bool includePad) => Count(start, k, size, padBegin, padEnd, includePad);
+
     private static int Count(int start, int k, int size, int padBegin, int padEnd, bool includePad) => includePad
         ? Math.Max(0, Math.Min(size + padEnd, start + k) - Math.Max(-padBegin, start))
         : Math.Max(0, Math.Min(size, start + k) - Math.Max(0, start));
