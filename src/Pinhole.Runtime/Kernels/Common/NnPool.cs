@@ -128,12 +128,12 @@ internal sealed class NnPoolKernel : OpKernel
         {
             var g = new NnPool2D(inSize[1], inSize[2], outSize[1], outSize[2], k[1], k[2], s[1], s[2],
                 padBegin[1], padBegin[2], padEnd[1], padEnd[2], _kind == NnPoolKind.Max, _countIncludePad);
-            if (NnMaxPoolDirect.Supports(g))
+            if (NnPoolDirect.Supports(g))
             {
                 var direct = context.OutputUninitialized(0, x.Type, outShape);
                 fixed (float* px = x.ReadOnlySpan<float>())
                 fixed (float* py = direct.Span<float>())
-                    NnMaxPoolDirect.Run(px, py, x.Shape[0] * x.Shape[1], g, context.Options.IntraOpThreads);
+                    NnPoolDirect.Run(px, py, x.Shape[0] * x.Shape[1], g, context.Options.IntraOpThreads);
                 _lastPath = "3x3 direct/avx512";
                 return;
             }

@@ -11,7 +11,7 @@ namespace Pinhole.Runtime.Kernels;
 /// <see cref="EdgeLoad16"/>), rows past the plane's ends are a row of it; averages divide by the reference's window
 /// counts. NaN handling of max follows vmaxps, as in ONNX Runtime's kernels. The reference is <see cref="NnPoolFast"/>.
 /// </summary>
-internal static unsafe class NnMaxPoolDirect
+internal static unsafe class NnPoolDirect
 {
     [ThreadStatic] private static float[]? _lowestRow;
     [ThreadStatic] private static float[]? _zeroRow;
