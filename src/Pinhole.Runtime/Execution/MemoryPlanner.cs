@@ -2,8 +2,10 @@ namespace Pinhole.Runtime;
 
 /// <summary>
 /// Static placement of buffers in one arena: each buffer has a size and a lifetime [First, Last] (steps, inclusive);
-/// buffers whose lifetimes overlap get disjoint ranges. Greedy by size: largest first, each at the lowest offset that
-/// fits in the gaps between the already placed buffers it overlaps in time (first fit), as ONNX Runtime and TFLite do.
+/// buffers whose lifetimes overlap get disjoint ranges. Greedy: largest first (as ONNX Runtime and TFLite do), each at
+/// the lowest offset that fits in the gaps between the already placed buffers it overlaps in time (first fit) or in the
+/// smallest such gap (best fit), and the same again ordered by size x lifetime; the smallest arena wins (densenet121:
+/// 7.66 MiB by size alone, 6.89 MiB = the lower bound with the second order).
 /// </summary>
 internal static class MemoryPlanner
 {
@@ -19,23 +21,31 @@ internal static class MemoryPlanner
     /// </summary>
     public static (long[] Offsets, long ArenaSize) Place(IReadOnlyList<Interval> buffers, long alignment = 1)
     {
-        // First fit, and best fit (the smallest gap that holds the buffer): keep the smaller arena.
-        var first = Place(buffers, alignment, bestFit: false);
-        var best = Place(buffers, alignment, bestFit: true);
-        return best.ArenaSize < first.ArenaSize ? best : first;
+        // Greedy placement in a few orders (largest first, largest size x lifetime first), each with first fit and best
+        // fit (the smallest gap that holds the buffer): keep the smallest arena (the first found on ties).
+        (long[] Offsets, long ArenaSize)? chosen = null;
+        foreach (bool byArea in new[] { false, true })
+            foreach (bool bestFit in new[] { false, true })
+            {
+                var plan = Place(buffers, alignment, bestFit, byArea);
+                if (chosen is null || plan.ArenaSize < chosen.Value.ArenaSize) chosen = plan;
+            }
+        return chosen!.Value;
     }
 
-    private static (long[] Offsets, long ArenaSize) Place(IReadOnlyList<Interval> buffers, long alignment, bool bestFit)
+    private static (long[] Offsets, long ArenaSize) Place(IReadOnlyList<Interval> buffers, long alignment, bool bestFit, bool byArea)
     {
         ArgumentNullException.ThrowIfNull(buffers);
         ArgumentOutOfRangeException.ThrowIfLessThan(alignment, 1);
         int n = buffers.Count;
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        // Largest first; ties by earlier start, then index, so the plan is deterministic.
+        // Largest (size, or size x lifetime) first; ties by size, earlier start, then index, so the plan is deterministic.
         Array.Sort(order, (a, b) =>
         {
-            int c = buffers[b].Size.CompareTo(buffers[a].Size);
+            int c = byArea ? Area(buffers[b]).CompareTo(Area(buffers[a])) : 0;
+            if (c != 0) return c;
+            c = buffers[b].Size.CompareTo(buffers[a].Size);
             if (c != 0) return c;
             c = buffers[a].First.CompareTo(buffers[b].First);
             return c != 0 ? c : a.CompareTo(b);
@@ -72,6 +82,8 @@ internal static class MemoryPlanner
         }
         return (offsets, arena);
     }
+
+    private static double Area(Interval b) => (double)b.Size * (b.Last - b.First + 1);
 
     /// <summary>The largest total size of buffers alive at one step: no placement can use a smaller arena.</summary>
     public static long LowerBound(IReadOnlyList<Interval> buffers)

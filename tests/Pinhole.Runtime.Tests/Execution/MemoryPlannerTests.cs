@@ -81,6 +81,17 @@ public class MemoryPlannerTests
     }
 
     [Fact]
+    public void LongLivedBuffersFirstWhenThatPacksTighter()
+    {
+        // Largest first puts the 3-unit buffer (step 2) at 0 and the long-lived 2-unit one (steps 1-4) above it, so step 4
+        // needs 7 units; placing by size x lifetime reaches the lower bound, 6.
+        Interval[] buffers = [new(3, 2, 2), new(2, 4, 4), new(2, 1, 4), new(2, 4, 7)];
+        var (_, arena) = MemoryPlanner.Place(buffers);
+        Assert.Equal(6, MemoryPlanner.LowerBound(buffers));
+        Assert.Equal(6, arena);
+    }
+
+    [Fact]
     public void AlignmentPadsLargeBuffersOnly()
     {
         Interval[] buffers = [new(3, 0, 0), new(20, 0, 0), new(2, 0, 0)];
