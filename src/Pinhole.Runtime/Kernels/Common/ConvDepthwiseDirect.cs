@@ -79,7 +79,7 @@ internal static unsafe class ConvDepthwiseDirect
         {
             Ox = ox;
             Count = Math.Min(16, outWidth - ox);
-            StoreMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(Count)).AsSingle();
+            StoreMask = EdgeLoad16.FirstLanes(Count);
             L0 = new EdgeLoad16(start, width);
             L1 = new EdgeLoad16(stride == 1 ? start + 1 : start + 16, width);
             L2 = new EdgeLoad16(stride == 1 ? start + 2 : start + 32, width);
@@ -108,10 +108,7 @@ internal static unsafe class ConvDepthwiseDirect
         int pl = s.Pl;
         for (int oy = 0; oy < s.Oh; oy++)
         {
-            int iy0 = (oy * s.Sh) - s.Pt;
-            float* r0 = Row(x, zero, iy0, s);
-            float* r1 = Row(x, zero, iy0 + s.Dh, s);
-            float* r2 = Row(x, zero, iy0 + (2 * s.Dh), s);
+            InputRows(x, zero, oy, s, out float* r0, out float* r1, out float* r2);
             float* yrow = y + ((nint)oy * s.Ow);
             for (int ox = interiorBegin; ox < interiorEnd; ox += 16)
             {
@@ -154,10 +151,7 @@ internal static unsafe class ConvDepthwiseDirect
         int pl = s.Pl;
         for (int oy = 0; oy < s.Oh; oy++)
         {
-            int iy0 = (oy * s.Sh) - s.Pt;
-            float* r0 = Row(x, zero, iy0, s);
-            float* r1 = Row(x, zero, iy0 + s.Dh, s);
-            float* r2 = Row(x, zero, iy0 + (2 * s.Dh), s);
+            InputRows(x, zero, oy, s, out float* r0, out float* r1, out float* r2);
             float* yrow = y + ((nint)oy * s.Ow);
             for (int ox = interiorBegin; ox < interiorEnd; ox += 16)
             {
@@ -180,6 +174,16 @@ internal static unsafe class ConvDepthwiseDirect
                 Store(Clamp(a0 + a1 + a2, lo, hi), yrow + c.Ox, c);
             }
         }
+    }
+
+    /// <summary>The three input rows of output row <paramref name="oy"/> (the zero row where one lies in the padding).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputRows(float* x, float* zero, int oy, in ConvDepthwise.Shape s, out float* r0, out float* r1, out float* r2)
+    {
+        int iy0 = (oy * s.Sh) - s.Pt;
+        r0 = Row(x, zero, iy0, s);
+        r1 = Row(x, zero, iy0 + s.Dh, s);
+        r2 = Row(x, zero, iy0 + (2 * s.Dh), s);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -126,8 +126,8 @@ internal sealed unsafe class ConvWinograd
             L1 = new EdgeLoad16(start + 16, width);
             L2 = new EdgeLoad16(start + 32, width);
             OutCount = Math.Clamp(outWidth - outStart, 0, 32);
-            MaskLo = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(OutCount)).AsSingle();
-            MaskHi = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(OutCount - 16)).AsSingle();
+            MaskLo = EdgeLoad16.FirstLanes(OutCount);
+            MaskHi = EdgeLoad16.FirstLanes(OutCount - 16);
         }
     }
 

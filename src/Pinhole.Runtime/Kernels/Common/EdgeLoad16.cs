@@ -25,6 +25,9 @@ internal readonly unsafe struct EdgeLoad16
         Index = Vector512.ConditionalSelect(inside, column - Vector512.Create(From), Vector512.Create(16));
     }
 
+    /// <summary>All bits set in lanes 0..count-1 (none for count &lt;= 0): the store mask of a partial last block.</summary>
+    public static Vector512<float> FirstLanes(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> Load(float* row, Vector512<float> fill) => Avx512F.PermuteVar16x32x2(Vector512.Load(row + From), Index, fill);
 }

@@ -41,11 +41,15 @@ internal static unsafe class NnPoolDirect
         {
             Ox = ox;
             Count = Math.Min(16, outWidth - ox);
-            StoreMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(Count)).AsSingle();
-            var columns = new float[16];
-            for (int j = 0; j < 16; j++)
-                columns[j] = NnPoolFast.WindowCount(((ox + j) * g.SW) - g.PadLeft, g.KW, g.InW, g.PadLeft, g.PadRight, g.CountIncludePad);
-            Columns = Vector512.Create(columns);
+            StoreMask = EdgeLoad16.FirstLanes(Count);
+            Columns = default;
+            if (!g.Max)
+            {
+                Span<float> columns = stackalloc float[16];
+                for (int j = 0; j < 16; j++)
+                    columns[j] = NnPoolFast.WindowCount(((ox + j) * g.SW) - g.PadLeft, g.KW, g.InW, g.PadLeft, g.PadRight, g.CountIncludePad);
+                Columns = Vector512.Create((ReadOnlySpan<float>)columns);
+            }
             L0 = new EdgeLoad16(start, width);
             L1 = new EdgeLoad16(stride == 1 ? start + 1 : start + 16, width);
             L2 = new EdgeLoad16(stride == 1 ? start + 2 : start + 32, width);
