@@ -116,9 +116,12 @@ public sealed class Graph
             foreach (var i in n.Inputs)
                 if (i.Length > 0 && !defined.Contains(i) && !outer.Contains(i))
                     throw new InvalidModelException($"graph '{Name}': {n.Describe()} reads '{i}', which is not defined before it");
-            var visible = new HashSet<string>(defined, StringComparer.Ordinal);
-            visible.UnionWith(outer);
-            foreach (var g in n.Subgraphs()) g.Validate(visible);
+            if (n.Subgraphs().Any())
+            {
+                var visible = new HashSet<string>(defined, StringComparer.Ordinal);
+                visible.UnionWith(outer);
+                foreach (var g in n.Subgraphs()) g.Validate(visible);
+            }
             foreach (var o in n.Outputs)
                 if (o.Length > 0 && !defined.Add(o))
                     throw new InvalidModelException($"graph '{Name}': {n.Describe()} writes '{o}', which is already defined");

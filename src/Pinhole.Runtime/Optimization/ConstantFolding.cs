@@ -43,8 +43,7 @@ internal sealed class ConstantFolding : IGraphRewrite
         {
             // The common case, without running (and copying) anything: the attribute's tensor becomes the initializer.
             rewriter.Remove(node);
-            rewriter.Graph.Initializers[name] = held;
-            rewriter.Invalidate();
+            rewriter.SetConstant(name, held);
             return true;
         }
         var outputs = ConstantEvaluator.TryRun(rewriter.Model, node, inputs);
@@ -57,8 +56,7 @@ internal sealed class ConstantFolding : IGraphRewrite
         rewriter.Remove(node);
         for (int k = 0; k < node.Outputs.Count; k++)
             if (node.Outputs[k].Length > 0 && outputs[k] is { } t)
-                rewriter.Graph.Initializers[node.Outputs[k]] = t;
-        rewriter.Invalidate();
+                rewriter.SetConstant(node.Outputs[k], t, owned: true);
         return true;
     }
 

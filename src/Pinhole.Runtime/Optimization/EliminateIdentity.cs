@@ -27,7 +27,7 @@ internal static class Bypass
         // Reads from subgraphs (or as graph outputs) would not be rewired: leave such values alone.
         if (rewriter.UseCount(output) != rewriter.InputReadCount(output)) return false;
         rewriter.Remove(node);
-        rewriter.Graph.ReplaceAllUses(output, input);
+        rewriter.RedirectReads(output, input);
         return true;
     }
 }

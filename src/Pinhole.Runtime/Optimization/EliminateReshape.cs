@@ -25,8 +25,7 @@ internal sealed class EliminateReshape : IGraphRewrite
         if (rewriter.Constant(node.Inputs[1]) is not { } target) return false;
         bool allowZero = node.Attributes.TryGetValue("allowzero", out var az) && az.Int != 0;
         if (!allowZero && target.ToInt64Array().Contains(0)) return false;
-        node.Inputs[0] = inner.Inputs[0];
-        rewriter.Invalidate();
+        rewriter.SetInput(node, 0, inner.Inputs[0]);
         if (rewriter.UseCount(inner.Outputs[0]) == 0) rewriter.Remove(inner);
         return true;
     }

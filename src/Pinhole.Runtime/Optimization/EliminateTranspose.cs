@@ -24,9 +24,8 @@ internal sealed class EliminateTranspose : IGraphRewrite
         if (inner is not { OpType: "Transpose", Domain: "" } || inner.Inputs.Count != 1 || Perm(rewriter, inner) is not { } p1) return false;
         if (p1.Length != outer.Length) return false;
         var composed = outer.Select(i => p1[i]).ToArray();
-        node.Inputs[0] = inner.Inputs[0];
         node.Attributes["perm"] = NodeAttribute.Of("perm", composed);
-        rewriter.Invalidate();
+        rewriter.SetInput(node, 0, inner.Inputs[0]);
         if (rewriter.UseCount(inner.Outputs[0]) == 0) rewriter.Remove(inner);
         if (IsIdentity(composed)) Bypass.TryBypass(rewriter, node);
         return true;

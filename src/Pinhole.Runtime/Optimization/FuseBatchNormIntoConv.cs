@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using Pinhole.IR;
 
@@ -82,12 +83,16 @@ internal static class ChannelScale
         string weightName = conv.Inputs[1];
         if (scale is not null)
         {
+            // Weights folded or rescaled earlier in this optimization are scaled where they are (no copy of what can be
+            // 100 MB); the caller's weights are copied.
+            bool inPlace = r.CanOverwrite(conv.Inputs[1], conv);
             var wv = w.ReadOnlySpan<float>();
-            var nw = new float[w.Length];
+            var nw = inPlace ? null : GC.AllocateUninitializedArray<float>(w.Length);
+            var target = inPlace ? w.Span<float>() : nw.AsSpan();
             int per = w.Length / Math.Max(1, m);
             for (int c = 0; c < m; c++)
-                for (int i = 0; i < per; i++) nw[(c * per) + i] = wv[(c * per) + i] * scale[c];
-            weightName = r.AddConstant(conv.Inputs[1] + "_scaled", Tensor.FromArray(nw, w.Shape));
+                TensorPrimitives.Multiply(wv.Slice(c * per, per), scale[c], target.Slice(c * per, per));
+            if (!inPlace) weightName = r.AddConstant(conv.Inputs[1] + "_scaled", Tensor.FromArray(nw!, w.Shape), owned: true);
         }
         string biasName = b is null ? "" : conv.Inputs[2];
         if (shift is not null || (scale is not null && b is not null))
@@ -96,7 +101,7 @@ internal static class ChannelScale
             var bv = b is null ? default : b.ReadOnlySpan<float>();
             for (int c = 0; c < m; c++)
                 nb[c] = ((b is null ? 0f : bv[c]) * (scale is null ? 1f : scale[c])) + (shift is null ? 0f : shift[c]);
-            biasName = r.AddConstant((b is null ? conv.Outputs[0] : conv.Inputs[2]) + "_bias", Tensor.FromArray(nb, [m]));
+            biasName = r.AddConstant((b is null ? conv.Outputs[0] : conv.Inputs[2]) + "_bias", Tensor.FromArray(nb, [m]), owned: true);
         }
         fused = new Node("Conv", [conv.Inputs[0], weightName, biasName], [conv.Outputs[0]], "", conv.Name);
         if (biasName.Length == 0) fused.Inputs.RemoveAt(2);

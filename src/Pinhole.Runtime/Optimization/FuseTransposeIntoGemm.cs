@@ -47,7 +47,7 @@ internal sealed class FuseTransposeIntoGemm : IGraphRewrite
         if (t is null) return false;
         long current = gemm.Attributes.TryGetValue(attribute, out var a) ? a.Int : 0;
         gemm.Attributes[attribute] = NodeAttribute.Of(attribute, current == 0 ? 1L : 0L);
-        gemm.Inputs[input] = t.Inputs[0];
+        r.SetInput(gemm, input, t.Inputs[0]);
         r.Remove(t);
         return true;
     }

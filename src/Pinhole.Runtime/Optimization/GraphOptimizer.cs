@@ -77,8 +77,13 @@ public static class GraphOptimizer
         }
         foreach (var o in graph.Outputs) read.Add(o.Name);
         var inputs = new HashSet<string>(graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
-        foreach (var name in graph.Initializers.Keys.ToArray())
-            if (!read.Contains(name) && !inputs.Contains(name)) graph.Initializers.Remove(name);
+        // Rebuilt rather than removed from one by one: OrderedDictionary.Remove shifts the entries after it.
+        var kept = graph.Initializers.Where(kv => read.Contains(kv.Key) || inputs.Contains(kv.Key)).ToArray();
+        if (kept.Length != graph.Initializers.Count)
+        {
+            graph.Initializers.Clear();
+            foreach (var (name, tensor) in kept) graph.Initializers.Add(name, tensor);
+        }
         graph.ValueInfos.RemoveAll(v => !produced.Contains(v.Name) && !graph.Initializers.ContainsKey(v.Name) && !inputs.Contains(v.Name));
     }
 }

@@ -7,10 +7,13 @@ internal sealed class GraphRewriter
 {
     private readonly HashSet<Node> _removed = new(ReferenceEqualityComparer.Instance);
 
-    // Lookups built on first use and dropped on every edit: rules look a lot and edit rarely.
+    // Lookups built on first use and kept up to date by the edits made through this class (Remove, Replace, SetInput,
+    // RedirectReads, SetConstant); Invalidate drops them after any other edit. Rebuilding them after every edit made
+    // optimizing a 1,000-node graph quadratic.
     private Dictionary<string, Node>? _producers;
     private Dictionary<string, int>? _useCounts;
-    private Dictionary<string, (Node First, int Count)>? _inputReads;
+    private Dictionary<string, List<Node>>? _consumers;
+    private HashSet<string>? _names;
 
     public GraphRewriter(Model model, Graph graph)
     {
@@ -40,14 +43,38 @@ internal sealed class GraphRewriter
     /// <summary>The opset version the model imports for <paramref name="domain"/> (0 when none).</summary>
     public long Opset(string domain) => Model.OpsetFor(domain) ?? 0;
 
-    /// <summary>Adds a new initializer under a fresh name derived from <paramref name="stem"/> and returns the name.</summary>
-    public string AddConstant(string stem, Tensor value)
+    /// <summary>
+    /// Adds a new initializer under a fresh name derived from <paramref name="stem"/> and returns the name.
+    /// <paramref name="owned"/>: the tensor's storage was created by this optimization and nothing else refers to it.
+    /// </summary>
+    public string AddConstant(string stem, Tensor value, bool owned = false)
     {
         string name = UniqueName(stem);
         Graph.Initializers[name] = value;
-        Invalidate();
+        if (owned) _owned.Add(value);
+        Shapes.Reset();
         return name;
     }
+
+    /// <summary>Makes <paramref name="name"/> a constant (its producer, if any, must be removed first); readers are unchanged.</summary>
+    public void SetConstant(string name, Tensor value, bool owned = false)
+    {
+        Graph.Initializers[name] = value;
+        if (owned) _owned.Add(value);
+        _names?.Add(name);
+        // What is known of shapes grows as nodes fold into constants: infer again.
+        Shapes.Reset();
+    }
+
+    // Tensors this optimization computed (folded constants, rescaled weights): the caller's model does not share them.
+    private readonly HashSet<Tensor> _owned = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Whether constant <paramref name="value"/> may be changed in place: its tensor was computed by this optimization
+    /// (the caller's model does not share it) and <paramref name="reader"/> is its only reader.
+    /// </summary>
+    public bool CanOverwrite(string value, Node reader) =>
+        Constant(value) is { } t && _owned.Contains(t) && t.Offset == 0 && t.Buffer.Length == t.Length && IsOnlyUsedBy(value, reader);
 
     public Node? Producer(string value)
     {
@@ -75,29 +102,59 @@ internal sealed class GraphRewriter
     public int InputReadCount(string value)
     {
         BuildUses();
-        return _inputReads!.TryGetValue(value, out var r) ? r.Count : 0;
+        return _consumers!.TryGetValue(value, out var r) ? r.Count : 0;
     }
 
     private void BuildUses()
     {
         if (_useCounts is not null) return;
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var reads = new Dictionary<string, (Node, int)>(StringComparer.Ordinal);
-        void Count(string v) => counts[v] = counts.GetValueOrDefault(v) + 1;
-        foreach (var n in Graph.Nodes)
+        _useCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        _consumers = new Dictionary<string, List<Node>>(StringComparer.Ordinal);
+        foreach (var n in Graph.Nodes) IndexUses(n, +1);
+        foreach (var o in Graph.Outputs) _useCounts[o.Name] = _useCounts.GetValueOrDefault(o.Name) + 1;
+    }
+
+    /// <summary>Adds (<paramref name="sign"/> = 1) or takes away (-1) <paramref name="n"/>'s reads and outputs in the built lookups.</summary>
+    private void Index(Node n, int sign)
+    {
+        if (_useCounts is not null) IndexUses(n, sign);
+        if (_producers is not null)
         {
-            foreach (var i in n.Inputs)
+            foreach (var o in n.Outputs)
             {
-                if (i.Length == 0) continue;
-                Count(i);
-                reads[i] = reads.TryGetValue(i, out var r) ? (r.Item1, r.Item2 + 1) : (n, 1);
+                if (o.Length == 0) continue;
+                if (sign > 0) _producers.TryAdd(o, n);
+                else if (_producers.TryGetValue(o, out var p) && ReferenceEquals(p, n)) _producers.Remove(o);
             }
-            foreach (var g in n.Subgraphs())
-                foreach (var v in g.OuterScopeReads()) Count(v);
         }
-        foreach (var o in Graph.Outputs) Count(o.Name);
-        _inputReads = reads;
-        _useCounts = counts;
+        if (sign > 0 && _names is not null)
+        {
+            _names.UnionWith(n.Outputs);
+            _names.Add(n.Name);
+        }
+    }
+
+    private void IndexUses(Node n, int sign)
+    {
+        foreach (var i in n.Inputs)
+            if (i.Length > 0) CountRead(i, n, sign);
+        foreach (var g in n.Subgraphs())
+            foreach (var v in g.OuterScopeReads()) _useCounts![v] = _useCounts.GetValueOrDefault(v) + sign;
+    }
+
+    private void CountRead(string value, Node reader, int sign)
+    {
+        _useCounts![value] = _useCounts.GetValueOrDefault(value) + sign;
+        if (sign > 0)
+        {
+            if (!_consumers!.TryGetValue(value, out var list)) _consumers[value] = list = new List<Node>(2);
+            list.Add(reader);
+        }
+        else if (_consumers!.TryGetValue(value, out var list))
+        {
+            int at = list.FindIndex(x => ReferenceEquals(x, reader));
+            if (at >= 0) list.RemoveAt(at);
+        }
     }
 
     /// <summary>Whether <paramref name="value"/> is read exactly once, by an input of <paramref name="consumer"/>, and is no graph output.</summary>
@@ -108,7 +165,7 @@ internal sealed class GraphRewriter
     public Node? SoleConsumer(string value)
     {
         if (value.Length == 0 || UseCount(value) != 1 || InputReadCount(value) != 1) return null;
-        return _inputReads![value].First;
+        return _consumers![value][0];
     }
 
     /// <summary>The element type of <paramref name="value"/> when it can be told without running the graph.</summary>
@@ -172,9 +229,39 @@ internal sealed class GraphRewriter
     /// <summary>Removes <paramref name="node"/> from the graph.</summary>
     public void Remove(Node node)
     {
-        Invalidate();
-        Graph.Nodes.Remove(node);
+        if (Graph.Nodes.Remove(node)) Index(node, -1);
         _removed.Add(node);
+        Shapes.Reset();
+    }
+
+    /// <summary>Makes input <paramref name="index"/> of <paramref name="node"/> (a node of the graph) read <paramref name="value"/>.</summary>
+    public void SetInput(Node node, int index, string value)
+    {
+        string old = node.Inputs[index];
+        if (old == value) return;
+        if (_useCounts is not null)
+        {
+            if (old.Length > 0) CountRead(old, node, -1);
+            if (value.Length > 0) CountRead(value, node, +1);
+        }
+        node.Inputs[index] = value;
+        Shapes.Reset();
+    }
+
+    /// <summary>Makes every node input that reads <paramref name="oldValue"/> read <paramref name="newValue"/> (graph outputs included).</summary>
+    public void RedirectReads(string oldValue, string newValue)
+    {
+        if (Graph.Outputs.Any(o => o.Name == oldValue))
+        {
+            Graph.ReplaceAllUses(oldValue, newValue);
+            Invalidate();
+            return;
+        }
+        BuildUses();
+        if (_consumers!.TryGetValue(oldValue, out var readers))
+            foreach (var n in readers.Distinct(ReferenceEqualityComparer.Instance).Cast<Node>().ToArray())
+                for (int i = 0; i < n.Inputs.Count; i++)
+                    if (n.Inputs[i] == oldValue) SetInput(n, i, newValue);
     }
 
     private readonly HashSet<(Node, string)> _marks = [];
@@ -187,20 +274,22 @@ internal sealed class GraphRewriter
     /// <summary>Puts <paramref name="replacement"/> where <paramref name="at"/> is and removes <paramref name="at"/> and <paramref name="others"/>.</summary>
     public void Replace(Node at, Node replacement, params Node[] others)
     {
-        Invalidate();
         int index = Graph.Nodes.IndexOf(at);
+        Index(at, -1);
         Graph.Nodes[index] = replacement;
+        Index(replacement, +1);
         _removed.Add(at);
         foreach (var n in others) Remove(n);
+        Shapes.Reset();
     }
 
-    /// <summary>Drops the cached lookups; every edit of the graph goes through here.</summary>
+    /// <summary>Drops the cached lookups: for edits of the graph made other than through this class.</summary>
     public void Invalidate()
     {
         _producers = null;
         _useCounts = null;
-        _inputReads = null;
-        // What is known of shapes grows as nodes fold into constants: infer again.
+        _consumers = null;
+        _names = null;
         Shapes.Reset();
     }
 
@@ -210,6 +299,24 @@ internal sealed class GraphRewriter
         if (Model.OpsetFor(domain) is null) Model.OpsetImports[domain] = version;
     }
 
-    /// <summary>A value name not used in the graph yet.</summary>
-    public string UniqueName(string stem) => Graph.UniqueName(stem);
+    /// <summary>A value name not used in the graph yet (nor handed out before).</summary>
+    public string UniqueName(string stem)
+    {
+        if (_names is null)
+        {
+            _names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var i in Graph.Inputs) _names.Add(i.Name);
+            _names.UnionWith(Graph.Initializers.Keys);
+            foreach (var n in Graph.Nodes)
+            {
+                _names.UnionWith(n.Outputs);
+                _names.Add(n.Name);
+            }
+        }
+        bool Taken(string name) => _names.Contains(name) || Graph.Initializers.ContainsKey(name) || Producer(name) is not null;
+        string result = stem;
+        for (int k = 1; Taken(result); k++) result = $"{stem}_{k}";
+        _names.Add(result);
+        return result;
+    }
 }

@@ -22,7 +22,7 @@ internal sealed class ReluQuantFusion : IGraphRewrite
         double zero = q.ZeroPointTensor is null ? 0 : q.ZeroPointTensor.GetDouble(0);
         double min = q.QuantizedType == DataType.Int8 ? sbyte.MinValue : byte.MinValue;
         if (zero != min) return false;
-        q.Node.Inputs[0] = node.Inputs[0];
+        rewriter.SetInput(q.Node, 0, node.Inputs[0]);
         rewriter.Remove(node);
         return true;
     }

@@ -31,8 +31,7 @@ internal sealed class ShapeFolding : IGraphRewrite
         }
         if (value is null) return false;
         rewriter.Remove(node);
-        rewriter.Graph.Initializers[node.Outputs[0]] = value;
-        rewriter.Invalidate();
+        rewriter.SetConstant(node.Outputs[0], value);
         return true;
     }
 }

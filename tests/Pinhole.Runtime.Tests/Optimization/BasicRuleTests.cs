@@ -169,6 +169,33 @@ public class BasicRuleTests
     }
 
     [Fact]
+    public void BatchNormalizationFoldingLeavesTheCallersWeightsAlone()
+    {
+        var m = ConvThen(BatchNorm);
+        var weight = m.Model.Graph.Nodes[0].Inputs[1];
+        var before = m.Model.Graph.Initializers[weight].ReadOnlySpan<float>().ToArray();
+        Assert.Equal(["Conv"], m.OptimizedOps());
+        Assert.Equal(before, m.Model.Graph.Initializers[weight].ReadOnlySpan<float>().ToArray());
+    }
+
+    [Fact]
+    public void BatchNormalizationFoldsIntoAWeightThatWasItselfFolded()
+    {
+        // The weight is computed (Neg of a constant): the optimizer owns that tensor and scales it where it is.
+        var m = ConvThen((m, c) => BatchNorm(m, c));
+        var conv = m.Model.Graph.Nodes[0];
+        var source = conv.Inputs[1];
+        conv.Inputs[1] = "negated_w";
+        m.Model.Graph.Nodes.Insert(0, new Node("Neg", [source], ["negated_w"], "", "neg_w"));
+        var before = m.Model.Graph.Initializers[source].ReadOnlySpan<float>().ToArray();
+        var optimized = m.Optimized();
+        Assert.Equal(["Conv"], optimized.Graph.Nodes.Select(n => n.OpType));
+        Assert.Equal("negated_w", optimized.Graph.Nodes[0].Inputs[1]); // scaled in place: no new initializer
+        Assert.InRange(m.MaxDifference(2f), 0f, Tolerance);
+        Assert.Equal(before, m.Model.Graph.Initializers[source].ReadOnlySpan<float>().ToArray());
+    }
+
+    [Fact]
     public void PerChannelMulAndAddFoldIntoConv()
     {
         var m = ConvThen((m, c) => m.Op("Add", [m.Constant(Tensor.FromArray(Floats(4, 8), [4, 1, 1])),
