@@ -59,6 +59,8 @@ public static class CliApp
         root.Subcommands.Add(run);
         root.Subcommands.Add(OptimizeCommand.Create(stdout));
         root.Subcommands.Add(BenchCommand.Create(stdout));
+        root.Subcommands.Add(CheckCommand.Create(stdout));
+        root.Subcommands.Add(CheckCommand.CreateDevices(stdout));
 
         ParseResult parsed;
         try
