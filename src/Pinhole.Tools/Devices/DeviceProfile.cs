@@ -40,9 +40,16 @@ public sealed partial record DeviceProfile
         var (doc, root) = JsonField.Parse(text, file);
         using (doc)
         {
+            // Fields are read in the order the README lists them, so the first problem reported is the first in the file.
             var name = root.Required("name");
             if (!IdPattern().IsMatch(name.String())) throw name.Error("must be lowercase letters, digits and '-'");
-            var cpu = root.Required("cpu");
+            string title = root.Required("title").String();
+            string cls = root.Optional("class")?.String() ?? "";
+            long ram = root.Required("ram_bytes").Integer(min: 1);
+            long flash = root.Required("flash_bytes").Integer(min: 0);
+            var cpuField = root.Required("cpu");
+            var cpuSpec = new CpuSpec(cpuField.Required("model").String(), cpuField.Required("arch").String(), cpuField.Optional("isa")?.Strings() ?? [],
+                (int)cpuField.Required("cores").Integer(min: 1), cpuField.Required("clock_mhz").Number(min: 1));
             var processors = new Dictionary<string, ProcessorSpec>(StringComparer.Ordinal);
             foreach (var (key, p) in root.Required("processors").Properties())
                 processors[key] = new ProcessorSpec(key,
@@ -72,12 +79,11 @@ public sealed partial record DeviceProfile
             return new DeviceProfile
             {
                 Name = name.String(),
-                Title = root.Required("title").String(),
-                Class = root.Optional("class")?.String() ?? "",
-                RamBytes = root.Required("ram_bytes").Integer(min: 1),
-                FlashBytes = root.Required("flash_bytes").Integer(min: 0),
-                Cpu = new CpuSpec(cpu.Required("model").String(), cpu.Required("arch").String(), cpu.Optional("isa")?.Strings() ?? [],
-                    (int)cpu.Required("cores").Integer(min: 1), cpu.Required("clock_mhz").Number(min: 1)),
+                Title = title,
+                Class = cls,
+                RamBytes = ram,
+                FlashBytes = flash,
+                Cpu = cpuSpec,
                 Processors = processors,
                 Backends = backends,
                 DefaultBackend = defaultBackend.String(),

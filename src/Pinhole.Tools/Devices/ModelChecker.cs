@@ -42,13 +42,13 @@ public static class ModelChecker
         {
             var (ok, reason, isFolded) = OpSupport.Evaluate(primarySet, facts[i]);
             folded[i] = isFolded;
-            if (ok && (!cut || isFolded))
+            if (ok && !cut)
             {
                 placements[i] = (primary, true, reason);
                 continue;
             }
             if (!ok && primarySet.Partitioning == Partitioning.Prefix) cut = true;
-            if (ok) reason = $"after the first node {primarySet.Name} cannot run, the rest runs on {fallback?.Name ?? "the CPU"}";
+            if (ok && !isFolded) reason = $"after the first node {primarySet.Name} cannot run, the rest runs on {fallback?.Name ?? "the CPU"}";
             if (fallback is null || fallbackSet is null)
             {
                 placements[i] = (null, false, reason);
