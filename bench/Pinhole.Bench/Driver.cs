@@ -84,7 +84,7 @@ internal static class Driver
         string outDir = Path.GetFullPath(a.Get("--out") ?? Path.Combine(root, "artifacts", "bench"));
         Directory.CreateDirectory(outDir);
 
-        string commit = Git(root, "rev-parse --short HEAD") + (Git(root, "status --porcelain --untracked-files=no").Length > 0 ? " (modified)" : "");
+        string commit = CommitId(root);
         string loadBefore = Machine.LoadAverage();
         var rows = new List<BenchRow>();
         var started = Stopwatch.StartNew();
@@ -245,6 +245,10 @@ internal static class Driver
                 if (File.Exists(Path.Combine(dir.FullName, "Pinhole.slnx"))) return dir.FullName;
         throw new InvalidOperationException("cannot find the repository root (Pinhole.slnx) above the current folder");
     }
+
+    /// <summary>The short commit id, with "(modified)" when tracked files differ from it.</summary>
+    internal static string CommitId(string root) =>
+        Git(root, "rev-parse --short HEAD") + (Git(root, "status --porcelain --untracked-files=no").Length > 0 ? " (modified)" : "");
 
     private static string Git(string root, string arguments)
     {

@@ -135,20 +135,21 @@ internal static class Markdown
     private static string Escape(string s) => s.Replace("|", "\\|", StringComparison.Ordinal);
 
     /// <summary>Writes <paramref name="section"/> to <paramref name="path"/>, between the markers when the file has them.</summary>
-    public static void WriteInto(string path, string section)
+    public static void WriteInto(string path, string section, string marker = "bench")
     {
-        string block = Begin + "\n" + section.TrimEnd() + "\n" + End;
+        string begin = $"<!-- {marker}:begin -->", end = $"<!-- {marker}:end -->";
+        string block = begin + "\n" + section.TrimEnd() + "\n" + end;
         if (File.Exists(path))
         {
             string text = File.ReadAllText(path);
-            int b = text.IndexOf(Begin, StringComparison.Ordinal);
-            int e = text.IndexOf(End, StringComparison.Ordinal);
+            int b = text.IndexOf(begin, StringComparison.Ordinal);
+            int e = text.IndexOf(end, StringComparison.Ordinal);
             if (b >= 0 && e > b)
             {
-                File.WriteAllText(path, text[..b] + block + text[(e + End.Length)..]);
+                File.WriteAllText(path, text[..b] + block + text[(e + end.Length)..]);
                 return;
             }
         }
-        File.WriteAllText(path, block + "\n");
+        File.WriteAllText(path, (File.Exists(path) ? File.ReadAllText(path).TrimEnd() + "\n\n" : "") + block + "\n");
     }
 }

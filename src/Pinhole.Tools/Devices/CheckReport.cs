@@ -5,6 +5,9 @@ public sealed record NodeCheck
 {
     public required string Name { get; init; }
     public required string Op { get; init; }
+
+    /// <summary>The op kind whose roofline efficiency the estimate used (conv, depthwise, gemm, pool, ...).</summary>
+    public required string Kind { get; init; }
     public required bool Supported { get; init; }
 
     /// <summary>Why the node is unsupported, runs elsewhere, or costs nothing; empty for a plain supported node.</summary>

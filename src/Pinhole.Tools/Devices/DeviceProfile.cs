@@ -9,9 +9,11 @@ public sealed record SourceRef(string About, string? Url, string? Note);
 public sealed record CpuSpec(string Model, string Arch, IReadOnlyList<string> Isa, int Cores, double ClockMhz);
 
 /// <summary>Peak rates of one processor (the CPU or an accelerator); a null rate means the processor has no such path.</summary>
+/// <param name="Efficiency">Scales the calibrated per-kind compute efficiencies on this processor (accelerators whose
+/// published benchmarks show how much of their peak they reach); 1 for the CPU.</param>
 public sealed record ProcessorSpec(
     string Name, double? Fp32Gflops, double? Int8Gops, double MemoryBandwidthGbs, double? LinkBandwidthGbs, double? TransferLatencyMs,
-    string? Basis, bool Measured);
+    string? Basis, bool Measured, double Efficiency = 1);
 
 /// <summary>A backend as a device runs it: on which processor, and which backend takes what it cannot run.</summary>
 public sealed record DeviceBackend(string Name, string Processor, string? Fallback);
@@ -56,7 +58,7 @@ public sealed partial record DeviceProfile
                     p.Optional("fp32_gflops")?.Number(min: 0), p.Optional("int8_gops")?.Number(min: 0),
                     p.Required("memory_bandwidth_gbs").Number(min: 1e-6),
                     p.Optional("link_bandwidth_gbs")?.Number(min: 1e-6), p.Optional("transfer_latency_ms")?.Number(min: 0),
-                    p.Optional("basis")?.String(), p.Optional("measured")?.Boolean() ?? false);
+                    p.Optional("basis")?.String(), p.Optional("measured")?.Boolean() ?? false, p.Optional("efficiency")?.Number(min: 1e-3) ?? 1);
             if (!processors.ContainsKey("cpu")) throw root.Required("processors").Error("must have a 'cpu' entry");
             foreach (var (key, p) in root.Required("processors").Properties())
                 if (processors[key] is { Fp32Gflops: null, Int8Gops: null })

@@ -15,7 +15,7 @@ public sealed class LatencyEstimator(DeviceProfile device, RooflineEfficiency ef
         if (kind == OpKind.Free) return overhead;
         double share = processor.Name == "cpu" ? CpuShare() : 1;
         double? rate = quantized ? processor.Int8Gops ?? processor.Fp32Gflops : processor.Fp32Gflops ?? processor.Int8Gops;
-        double computeMs = macs > 0 && rate is > 0 ? 2.0 * macs / (rate.Value * 1e9 * share * efficiency.Compute[kind]) * 1000 : 0;
+        double computeMs = macs > 0 && rate is > 0 ? 2.0 * macs / (rate.Value * 1e9 * share * efficiency.Compute[kind] * processor.Efficiency) * 1000 : 0;
         double memoryMs = bytes / (processor.MemoryBandwidthGbs * 1e9 * efficiency.Memory[kind]) * 1000;
         return Math.Max(computeMs, memoryMs) + overhead;
     }

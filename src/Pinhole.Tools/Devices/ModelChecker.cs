@@ -11,13 +11,40 @@ namespace Pinhole.Tools.Devices;
 public static class ModelChecker
 {
     /// <exception cref="DeviceProfileException">The device names a backend that does not exist or is invalid.</exception>
-    /// <exception cref="PinholeException">The model cannot be read or its shapes cannot be inferred.</exception>
-    public static CheckReport Check(Model model, DeviceProfile device, CheckOptions? options = null)
+    /// <exception cref="PinholeException">The model's shapes cannot be inferred.</exception>
+    public static CheckReport Check(Model model, DeviceProfile device, CheckOptions? options = null) =>
+        Check(Analyze(model, options), device, options);
+
+    /// <summary>
+    /// The device-independent part of a check (shapes, node facts, weights, the runtime's activation arena): run once
+    /// per model when checking it against many devices.
+    /// </summary>
+    public static ModelAnalysis Analyze(Model model, CheckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(device);
         options ??= new CheckOptions();
         var notes = new List<string>();
+        long arena = ActivationArena(model, options, notes);
+        var analyzed = model.Clone();
+        var report = ModelInspector.Inspect(analyzed, InspectOptions(options));
+        notes.AddRange(report.Notes);
+        var graph = analyzed.Graph;
+        // Symbolic input dimensions take the values the analysis ran with (--dim, else 1), as a converter for a
+        // fixed-shape backend fixes them: shape computations then fold.
+        foreach (var input in graph.RuntimeInputs())
+            if (input.Type is TensorTypeInfo { Shape: { } dims } t && dims.Any(d => d.Value is null))
+                input.Type = t with { Shape = [.. dims.Select(d => d.Value is not null ? d : Dim.Known(d.Param is { } p && options.Dims.TryGetValue(p, out int v) ? v : 1))] };
+        var facts = NodeFacts.Of(analyzed, graph, v => graph.TypeOf(v) as TensorTypeInfo);
+        return new ModelAnalysis(analyzed, facts, arena, WithComputedWeights(report.Weights, graph, facts, notes), notes);
+    }
+
+    /// <exception cref="DeviceProfileException">The device names a backend that does not exist or is invalid.</exception>
+    public static CheckReport Check(ModelAnalysis analysis, DeviceProfile device, CheckOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        ArgumentNullException.ThrowIfNull(device);
+        options ??= new CheckOptions();
+        var notes = new List<string>(analysis.Notes);
         string backendName = options.Backend ?? device.DefaultBackend;
         var primary = device.Backends.FirstOrDefault(b => b.Name == backendName)
             ?? throw new DeviceProfileException($"device '{device.Name}' has no backend '{backendName}'; it has: {string.Join(", ", device.Backends.Select(b => b.Name))}");
@@ -25,14 +52,10 @@ public static class ModelChecker
         var fallback = primary.Fallback is { } f && primarySet.Partitioning != Partitioning.None ? device.Backends.First(b => b.Name == f) : null;
         var fallbackSet = fallback is null ? null : DeviceCatalog.Backend(fallback.Name, device);
         int threads = Math.Clamp(options.Threads ?? device.Cpu.Cores, 1, Math.Max(1, device.Cpu.Cores));
-
-        long arena = ActivationArena(model, options, notes);
-        var analyzed = model.Clone();
-        var report = ModelInspector.Inspect(analyzed, InspectOptions(options));
-        notes.AddRange(report.Notes);
-        var graph = analyzed.Graph;
+        long arena = analysis.PeakActivationBytes;
+        var graph = analysis.Model.Graph;
         TensorTypeInfo? TypeOf(string v) => graph.TypeOf(v) as TensorTypeInfo;
-        var facts = NodeFacts.Of(analyzed, graph, TypeOf);
+        var facts = analysis.Facts;
 
         // Placement: the backend where it can; its fallback where partitioning allows; nowhere otherwise.
         var placements = new (DeviceBackend? Backend, bool Supported, string Reason)[facts.Count];
@@ -82,7 +105,12 @@ public static class ModelChecker
             var kind = OpKinds.Of(n, facts[i].InputChannels);
             double ms = 0;
             int segment = -1;
-            if (backend is not null)
+            if (backend is null)
+            {
+                // Timed as if the backend could run it, so that the estimate still says something.
+                if (!folded[i]) ms = latency.NodeMs(kind, macs, bytes, facts[i].Quantized, device.Processors[primary.Processor]);
+            }
+            else
             {
                 if (segments.Count == 0 || segments[^1].Backend != backend) segments.Add((backend, 0, 0));
                 segment = segments.Count - 1;
@@ -110,6 +138,7 @@ public static class ModelChecker
             {
                 Name = Label(n, i),
                 Op = n.Domain.Length == 0 ? n.OpType : $"{n.Domain}.{n.OpType}",
+                Kind = kind.ToString().ToLowerInvariant(),
                 Supported = supported,
                 Reason = reason,
                 Segment = segment,
@@ -145,14 +174,16 @@ public static class ModelChecker
             transferMs += latency.TransferMs(device, ProcessorOf(p), "cpu", ValueBytes(o.Name, graph, TypeOf));
         }
 
-        var weightsByType = report.Weights.ToDictionary(w => w.Type, w => w.Bytes, StringComparer.Ordinal);
-        long weights = report.Weights.Sum(w => w.Bytes);
+        var weightsByType = analysis.Weights.ToDictionary(w => w.Type, w => w.Bytes, StringComparer.Ordinal);
+        long weights = analysis.Weights.Sum(w => w.Bytes);
         bool weightsInFlash = device.Class == "microcontroller";
         long runtimeRam = primarySet.RuntimeRamBytes + (fallback is not null && placements.Any(x => x.Backend == fallback) ? fallbackSet!.RuntimeRamBytes : 0);
         long runtimeFlash = primarySet.RuntimeFlashBytes + (fallback is not null && placements.Any(x => x.Backend == fallback) ? fallbackSet!.RuntimeFlashBytes : 0);
         long ramRequired = arena + runtimeRam + (weightsInFlash ? 0 : weights);
         long flashRequired = weights + runtimeFlash;
         if (weightsInFlash) notes.Add("weights stay in flash (memory-mapped), as TensorFlow Lite Micro keeps them; RAM holds the activations and the runtime");
+        if (placements.Any(x => x.Backend is null))
+            notes.Add($"the latency includes {placements.Count(x => x.Backend is null)} node(s) no backend of the device can run, timed as if {primary.Name} could");
         if (device.Origin != "measured")
             notes.Add($"latency: roofline estimate with efficiency factors calibrated on the development machine ({(options.Efficiency ?? RooflineEfficiency.Default).Calibration}); other devices are assumed to reach the same shares of their peaks");
         var result = new CheckReport
@@ -192,6 +223,47 @@ public static class ModelChecker
         return result with { Advice = CheckAdvisor.Advise(result, device, primarySet, facts, latency) };
     }
 
+    /// <summary>
+    /// Adds weights that the model computes from constants (ConstantOfShape, DequantizeLinear of stored weights...) and
+    /// an op then reads: a converter folds them into stored weights, so they count like initializers.
+    /// </summary>
+    private static List<WeightBytes> WithComputedWeights(IReadOnlyList<WeightBytes> stored, Graph graph, IReadOnlyList<NodeFacts> facts, List<string> notes)
+    {
+        var constantOutputs = new HashSet<string>(StringComparer.Ordinal);
+        var producers = new Dictionary<string, Node>(StringComparer.Ordinal);
+        foreach (var f in facts)
+            foreach (var o in f.Node.Outputs) if (o.Length > 0) producers.TryAdd(o, f.Node);
+        foreach (var f in facts)
+            if (f.ConstantOutput && f.Node.OpType is not ("DequantizeLinear" or "Identity" or "Cast" or "Reshape" or "Shape" or "Constant"))
+                foreach (var o in f.Node.Outputs) if (o.Length > 0) constantOutputs.Add(o);
+        var computed = new Dictionary<string, (long Elements, long Bytes)>(StringComparer.Ordinal);
+        var counted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in facts)
+        {
+            if (f.ConstantOutput) continue;
+            foreach (var v in f.Node.Inputs)
+            {
+                if (!constantOutputs.Contains(v) || !counted.Add(v) || graph.TypeOf(v) is not TensorTypeInfo { Shape: { } shape } t
+                    || shape.Any(d => d.Value is null) || shape.Length == 0) continue;
+                long elements = shape.Aggregate(1L, (a, d) => a * d.Value!.Value);
+                // A rearranged stored weight (Transpose, Concat of initializers...) is counted already.
+                if (producers.TryGetValue(v, out var p) && p.Inputs.Any(i => graph.Initializers.TryGetValue(i, out var init) && init.Length * 2 >= elements)) continue;
+                string type = DataTypes.OnnxName(t.ElementType);
+                var (e, b) = computed.GetValueOrDefault(type);
+                computed[type] = (e + elements, b + (elements * Math.Max(1, DataTypes.SizeOf(t.ElementType))));
+            }
+        }
+        if (computed.Count == 0) return [.. stored];
+        notes.Add($"weights include {computed.Values.Sum(c => c.Bytes):N0} bytes the model computes from constants (a converter stores them folded)");
+        var merged = stored.ToDictionary(w => w.Type, w => (w.Elements, w.Bytes), StringComparer.Ordinal);
+        foreach (var (type, (e, b)) in computed)
+        {
+            var (e0, b0) = merged.GetValueOrDefault(type);
+            merged[type] = (e0 + e, b0 + b);
+        }
+        return [.. merged.Select(kv => new WeightBytes(kv.Key, kv.Value.Elements, kv.Value.Bytes)).OrderByDescending(w => w.Bytes)];
+    }
+
     /// <summary>The bytes of the Pinhole runtime's activation arena for the model (what `pinhole bench` reports as arena).</summary>
     private static long ActivationArena(Model model, CheckOptions options, List<string> notes)
     {
@@ -227,6 +299,9 @@ public static class ModelChecker
     private static long BytesMoved(Node n, Graph graph, Func<string, TensorTypeInfo?> typeOf, DataType? quantizedAs)
     {
         if (n.OpType is "Reshape" or "Flatten" or "Squeeze" or "Unsqueeze" or "Identity" or "Shape" or "Constant") return 0;
+        // Gathers and slices read only what they write (an embedding lookup does not read the whole table).
+        if (n.OpType is "Gather" or "GatherElements" or "GatherND" or "Slice")
+            return 2 * n.Outputs.Sum(v => ValueBytes(v, graph, typeOf, quantizedAs)) + n.Inputs.Skip(1).Sum(v => ValueBytes(v, graph, typeOf));
         long bytes = 0;
         foreach (var v in n.Inputs) bytes += ValueBytes(v, graph, typeOf, quantizedAs);
         foreach (var v in n.Outputs) bytes += ValueBytes(v, graph, typeOf, quantizedAs);

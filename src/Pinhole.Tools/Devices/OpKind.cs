@@ -18,7 +18,8 @@ public enum OpKind
     Other,
 }
 
-internal static class OpKinds
+/// <summary>Which <see cref="OpKind"/> a node is.</summary>
+public static class OpKinds
 {
     private static readonly HashSet<string> s_free = new(StringComparer.Ordinal)
     {
@@ -49,8 +50,10 @@ internal static class OpKinds
         "QLinearAdd", "QLinearMul", "QLinearSigmoid", "QLinearLeakyRelu", "Reciprocal", "Mean",
     };
 
+    /// <summary>The kind of <paramref name="n"/>; a Conv is depthwise when its group equals <paramref name="inputChannels"/>.</summary>
     public static OpKind Of(Node n, long? inputChannels)
     {
+        ArgumentNullException.ThrowIfNull(n);
         switch (n.OpType)
         {
             case "Conv" or "ConvTranspose" or "FusedConv" or "QLinearConv" or "ConvInteger":

@@ -17,18 +17,19 @@ internal static class OpSupport
     {
         var n = f.Node;
         string domain = n.Domain.Length == 0 ? "ai.onnx" : n.Domain;
-        if (set.FromPinholeRegistry)
-        {
-            return KernelRegistry.Find(n.Domain, n.OpType, f.Opset) is null
-                ? (false, $"no Pinhole kernel for {n.OpType} ({domain}, opset {f.Opset})")
-                : (true, "");
-        }
         // Converters (and ONNX Runtime's own graph optimizer) drop inference no-ops and fold constants before any backend sees them.
         if (n.Domain.Length == 0 && (n.OpType is "Identity" or "Constant" || n.OpType == "Dropout" && (n.Inputs.Count < 3 || n.Inputs[2].Length == 0)
             || n.OpType == "Cast" && n.Attributes.TryGetValue("to", out var to) && f.Dtype is { } from && (long)from == to.Int))
             return new Verdict(true, "removed by the converter (a no-op or a constant at inference)", Folded: true);
         if (f.Node.Outputs.Count > 0 && f.ConstantOutput)
             return new Verdict(true, "computed from constants: folded by the converter", Folded: true);
+        // Pinhole's own optimizer folds constants and removes no-ops too (above); the rest needs a kernel.
+        if (set.FromPinholeRegistry)
+        {
+            return KernelRegistry.Find(n.Domain, n.OpType, f.Opset) is null
+                ? (false, $"no Pinhole kernel for {n.OpType} ({domain}, opset {f.Opset})")
+                : (true, "");
+        }
         if (f.QuantizationMarker && set.RunsQuantized)
             return new Verdict(true, "quantization marker: folded into its neighbours by the converter", Folded: true);
         OpRule? rule = set.Ops.TryGetValue((n.Domain, n.OpType), out var r) ? r : null;
