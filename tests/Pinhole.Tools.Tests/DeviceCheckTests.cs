@@ -117,6 +117,29 @@ public sealed class DeviceCheckTests : IDisposable
         Assert.Contains("only quantized", floatReport.Nodes[0].Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ConverterLoweringsAndNoOpsDoNotCountAgainstABackend()
+    {
+        var model = new Model();
+        model.OpsetImports[""] = 13;
+        var g = model.Graph;
+        g.Inputs.Add(new ValueInfo("x", new TensorTypeInfo(DataType.Float, [Dim.Symbol("batch"), Dim.Known(3), Dim.Known(4), Dim.Known(4)])));
+        foreach (var name in new[] { "scale", "bias", "mean", "var" }) g.Initializers[name] = Tensor.FromArray(new[] { 1f, 2f, 3f }, [3]);
+        g.Nodes.Add(new Node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["bn"], "", "bn"));
+        g.Nodes.Add(new Node("Dropout", ["bn"], ["dropped"], "", "dropout"));
+        // A shape computation: constant once the symbolic batch is fixed, so converters fold it.
+        g.Nodes.Add(new Node("Shape", ["dropped"], ["shape"], "", "shape"));
+        g.Nodes.Add(new Node("Reshape", ["dropped", "shape"], ["y"], "", "reshape"));
+        g.Outputs.Add(new ValueInfo("y"));
+        var report = ModelChecker.Check(model, DeviceCatalog.Resolve("raspberry-pi-4"));
+        Assert.True(report.Runnable);
+        Assert.Contains("lowered by the converter", Assert.Single(report.Nodes, n => n.Op == "BatchNormalization").Reason, StringComparison.Ordinal);
+        Assert.Contains("removed by the converter", Assert.Single(report.Nodes, n => n.Op == "Dropout").Reason, StringComparison.Ordinal);
+        var shape = Assert.Single(report.Nodes, n => n.Op == "Shape");
+        Assert.Contains("computed from constants", shape.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, shape.EstimatedMs);
+    }
+
     [Theory]
     [InlineData("""{ "name": "x", "title": "x", "ram_bytes": "lots", "flash_bytes": 1 }""", "field 'ram_bytes' must be an integer, not the string \"lots\"")]
     [InlineData("""{ "name": "x", "title": "x", "ram_bytes": 1 }""", "field 'flash_bytes' is missing")]

@@ -26,7 +26,25 @@ public static class ModelChecker
         var notes = new List<string>();
         long arena = ActivationArena(model, options, notes);
         var analyzed = model.Clone();
-        var report = ModelInspector.Inspect(analyzed, InspectOptions(options));
+        var inspectOptions = InspectOptions(options);
+        // Every value's shape, not only what MACs need (the inspector skips inference when those are declared).
+        try
+        {
+            inspectOptions.ShapeInference!.Infer(analyzed);
+        }
+        catch (PinholeException e)
+        {
+            notes.Add($"shapes could not be inferred by running the model ({e.Message}); only declared and statically inferred shapes are used");
+            try
+            {
+                inspectOptions.FallbackShapeInference!.Infer(analyzed);
+            }
+            catch (PinholeException)
+            {
+                // declared shapes only
+            }
+        }
+        var report = ModelInspector.Inspect(analyzed, inspectOptions);
         notes.AddRange(report.Notes);
         var graph = analyzed.Graph;
         // Symbolic input dimensions take the values the analysis ran with (--dim, else 1), as a converter for a

@@ -41,6 +41,15 @@ internal static class OpSupport
             rule = floatRule;
             inputMap = form.Inputs;
         }
+        // Inference BatchNormalization with constant statistics is lowered by every converter: folded into the Conv before
+        // it, or a per-channel Mul + Add.
+        if (rule is null && n is { OpType: "BatchNormalization", Domain: "" } && n.Inputs.Count >= 5
+            && Enumerable.Range(1, 4).All(i => f.ConstantInputs[i]) && Supports(set, "Mul") && Supports(set, "Add"))
+        {
+            if (set.RequiresQuantized && !f.Quantized)
+                return (false, $"{set.Name} runs only quantized int8/uint8 ops; this node computes in {TypeName(f.Dtype)}");
+            return (true, "lowered by the converter to a per-channel Mul + Add (or folded into the preceding Conv)");
+        }
         if (rule is null && !(set.AllOps && n.Domain.Length == 0 && !set.Except.Contains(n.OpType)))
         {
             string reason = $"{set.Name} has no {n.OpType}" + (n.Domain.Length == 0 ? "" : $" ({domain})");
@@ -94,6 +103,9 @@ internal static class OpSupport
         ["QLinearLeakyRelu"] = ("LeakyRelu", [0]),
         ["QLinearSoftmax"] = ("Softmax", [0]),
     };
+
+    private static bool Supports(BackendOpSet set, string op) =>
+        set.Ops.ContainsKey(("", op)) || (set.AllOps && !set.Except.Contains(op));
 
     private static bool Allowed(NodeAttribute a, AttributeRule rule, NodeFacts f)
     {
