@@ -177,12 +177,24 @@ public sealed class DeviceCheckTests : IDisposable
         Assert.True(ModelChecker.Check(SampleModels.TinyCnn(), host).Fits);
     }
 
+    [Fact]
+    public void TheArenaMustFitOneContiguousRegion()
+    {
+        var model = SampleModels.TinyCnn();
+        long arena = ModelChecker.Check(model, Device(ram: 1 << 20, flash: 1 << 20)).PeakActivationBytes;
+        var split = ModelChecker.Check(model, Device(ram: 1 << 20, flash: 1 << 20, largestBlock: arena - 1));
+        Assert.False(split.Fits);
+        Assert.True(split.RamMarginBytes > 0);
+        Assert.Contains(split.Notes, n => n.Contains("largest contiguous RAM region", StringComparison.Ordinal));
+        Assert.True(ModelChecker.Check(model, Device(ram: 1 << 20, flash: 1 << 20, largestBlock: arena)).Fits);
+    }
+
     /// <summary>A microcontroller-class profile (written beside a backend file, so tests can add backends).</summary>
-    private DeviceProfile Device(long ram, long flash, string backend = "tflite-micro")
+    private DeviceProfile Device(long ram, long flash, string backend = "tflite-micro", long? largestBlock = null)
     {
         string path = Path.Combine(_dir, "device.json");
         File.WriteAllText(path, $$"""
-            { "name": "test-mcu", "title": "test", "class": "microcontroller", "ram_bytes": {{ram}}, "flash_bytes": {{flash}},
+            { "name": "test-mcu", "title": "test", "class": "microcontroller", "ram_bytes": {{ram}}, "flash_bytes": {{flash}},{{(largestBlock is long b ? $" \"largest_ram_block_bytes\": {b}," : "")}}
               "cpu": { "model": "Cortex-M4F", "arch": "arm32", "isa": ["dsp"], "cores": 1, "clock_mhz": 64 },
               "processors": { "cpu": { "fp32_gflops": 0.128, "int8_gops": 0.256, "memory_bandwidth_gbs": 0.25 } },
               "backends": [ { "name": "{{backend}}", "processor": "cpu" } ], "default_backend": "{{backend}}",

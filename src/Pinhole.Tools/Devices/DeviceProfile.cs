@@ -25,6 +25,9 @@ public sealed partial record DeviceProfile
     public required string Title { get; init; }
     public required string Class { get; init; }
     public required long RamBytes { get; init; }
+
+    /// <summary>The largest contiguous RAM region where RAM is split into regions (the activation arena must fit in one); null when RAM is one region.</summary>
+    public long? LargestRamBlockBytes { get; init; }
     public required long FlashBytes { get; init; }
     public required CpuSpec Cpu { get; init; }
     public required IReadOnlyDictionary<string, ProcessorSpec> Processors { get; init; }
@@ -48,6 +51,7 @@ public sealed partial record DeviceProfile
             string title = root.Required("title").String();
             string cls = root.Optional("class")?.String() ?? "";
             long ram = root.Required("ram_bytes").Integer(min: 1);
+            long? largestBlock = root.Optional("largest_ram_block_bytes")?.Integer(min: 1);
             long flash = root.Required("flash_bytes").Integer(min: 0);
             var cpuField = root.Required("cpu");
             var cpuSpec = new CpuSpec(cpuField.Required("model").String(), cpuField.Required("arch").String(), cpuField.Optional("isa")?.Strings() ?? [],
@@ -84,6 +88,7 @@ public sealed partial record DeviceProfile
                 Title = title,
                 Class = cls,
                 RamBytes = ram,
+                LargestRamBlockBytes = largestBlock,
                 FlashBytes = flash,
                 Cpu = cpuSpec,
                 Processors = processors,

@@ -200,6 +200,9 @@ public static class ModelChecker
         long ramRequired = arena + runtimeRam + (weightsInFlash ? 0 : weights);
         long flashRequired = weights + runtimeFlash;
         if (weightsInFlash) notes.Add("weights stay in flash (memory-mapped), as TensorFlow Lite Micro keeps them; RAM holds the activations and the runtime");
+        bool arenaFitsOneBlock = device.LargestRamBlockBytes is not long block || arena <= block;
+        if (!arenaFitsOneBlock)
+            notes.Add($"the activation arena ({arena:N0} bytes) is larger than the device's largest contiguous RAM region ({device.LargestRamBlockBytes:N0} bytes): it does not fit although the RAM total would hold it");
         if (placements.Any(x => x.Backend is null))
             notes.Add($"the latency includes {placements.Count(x => x.Backend is null)} node(s) no backend of the device can run, timed as if {primary.Name} could");
         if (device.Origin != "measured")
@@ -213,7 +216,7 @@ public static class ModelChecker
             FallbackBackend = fallback?.Name,
             Threads = threads,
             Processors = [.. device.Processors.Values],
-            Fits = ramRequired <= device.RamBytes && flashRequired <= device.FlashBytes,
+            Fits = ramRequired <= device.RamBytes && flashRequired <= device.FlashBytes && arenaFitsOneBlock,
             Runnable = placements.All(x => x.Backend is not null),
             WeightsBytes = weights,
             WeightsBytesByType = weightsByType,
