@@ -29,6 +29,12 @@ internal static unsafe class ConvDepthwise
             IntraOp.For(chunks, threads, new DirectBody(x, w, bias, y, planes, chunks, channels, s, epi));
             return;
         }
+        if (ConvDepthwiseSmall.Supports(s, isa))
+        {
+            int chunks = Math.Min(planes, threads == 1 ? 1 : 4 * threads);
+            IntraOp.For(chunks, threads, new SmallBody(x, w, bias, y, planes, chunks, channels, s, epi));
+            return;
+        }
         var body = new Body(x, w, bias, y, channels, s, epi, isa);
         IntraOp.For(planes, threads, body);
     }
@@ -38,6 +44,13 @@ internal static unsafe class ConvDepthwise
     {
         public void Invoke(int index) =>
             ConvDepthwiseDirect.Planes(x, w, bias, y, (int)((long)planes * index / chunks), (int)((long)planes * (index + 1) / chunks), channels, s, epi);
+    }
+
+    private readonly struct SmallBody(float* x, float* w, float* bias, float* y, int planes, int chunks, int channels, Shape s, EpilogueArgs epi)
+        : IParallelBody
+    {
+        public void Invoke(int index) =>
+            ConvDepthwiseSmall.Planes(x, w, bias, y, (int)((long)planes * index / chunks), (int)((long)planes * (index + 1) / chunks), channels, s, epi);
     }
 
     private readonly struct Body(float* x, float* w, float* bias, float* y, int channels, Shape s, EpilogueArgs epi, GemmIsa isa) : IParallelBody
