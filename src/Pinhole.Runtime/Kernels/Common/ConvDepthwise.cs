@@ -22,17 +22,18 @@ internal static unsafe class ConvDepthwise
         GemmIsa isa)
     {
         if ((long)planes * s.Oh * s.Ow * s.Kh * s.Kw < 1 << 15) threads = 1;
+        // Planes up to 16 wide: every lane busy over the flattened plane (a 16-wide row would need edge permutes).
+        if (ConvDepthwiseSmall.Supports(s, isa))
+        {
+            int chunks = Math.Min(planes, threads == 1 ? 1 : 4 * threads);
+            IntraOp.For(chunks, threads, new SmallBody(x, w, bias, y, planes, chunks, channels, s, epi));
+            return;
+        }
         if (ConvDepthwiseDirect.Supports(s, isa))
         {
             // Chunks of planes share the per-call setup (edge columns); a few chunks per thread balance the load.
             int chunks = Math.Min(planes, threads == 1 ? 1 : 4 * threads);
             IntraOp.For(chunks, threads, new DirectBody(x, w, bias, y, planes, chunks, channels, s, epi));
-            return;
-        }
-        if (ConvDepthwiseSmall.Supports(s, isa))
-        {
-            int chunks = Math.Min(planes, threads == 1 ? 1 : 4 * threads);
-            IntraOp.For(chunks, threads, new SmallBody(x, w, bias, y, planes, chunks, channels, s, epi));
             return;
         }
         var body = new Body(x, w, bias, y, channels, s, epi, isa);

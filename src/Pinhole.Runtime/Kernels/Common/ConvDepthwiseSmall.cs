@@ -15,7 +15,7 @@ internal static unsafe class ConvDepthwiseSmall
     [ThreadStatic] private static float[]? _buffer;
 
     public static bool Supports(in ConvDepthwise.Shape s, GemmIsa isa) =>
-        isa == GemmIsa.Vector512 && Avx512F.IsSupported && s is { Kh: 3, Kw: 3, Sh: 1, Sw: 1, Dh: 1, Dw: 1 } && s.Iw < 16
+        isa == GemmIsa.Vector512 && Avx512F.IsSupported && s is { Kh: 3, Kw: 3, Sh: 1, Sw: 1, Dh: 1, Dw: 1 } && s.Iw <= 16
         && s.Ow + 2 <= 18 && s.Pl >= 0 && s.Pt >= 0 && s.Iw + s.Pl <= s.Ow + 2 && s.Ih + s.Pt <= s.Oh + 2;
 
     /// <summary>Planes p0..p1 of y = act(bias + depthwise3x3(x, w)); plane p uses the weights and bias of channel p % channels.</summary>
@@ -70,18 +70,23 @@ internal static unsafe class ConvDepthwiseSmall
         }
     }
 
-    /// <summary>The rows of one input plane into the interior of a padded plane.</summary>
+    /// <summary>
+    /// The rows of one input plane into the interior of a padded plane. Whole-vector stores: the lanes past a row are
+    /// zeros, which land on padding or on the next row's interior before that row is written (rows go in order).
+    /// </summary>
     private static void CopyIn(float* xp, float* plane, in ConvDepthwise.Shape s, int wp, Vector512<float> mask)
     {
         for (int r = 0; r < s.Ih; r++)
-            Avx512F.MaskStore(plane + ((r + s.Pt) * wp) + s.Pl, mask, Avx512F.MaskLoad(xp + (r * s.Iw), mask, Vector512<float>.Zero));
+            Vector512.Store(Avx512F.MaskLoad(xp + (r * s.Iw), mask, Vector512<float>.Zero), plane + ((r + s.Pt) * wp) + s.Pl);
     }
 
     /// <summary>The rows of one plane's sums (rows <c>wp</c> apart) into the output plane, then any non-clamp activation.</summary>
     private static void CopyOut(float* sums, float* yp, in ConvDepthwise.Shape s, int wp, Vector512<float> mask, in EpilogueArgs epi)
     {
-        for (int oy = 0; oy < s.Oh; oy++)
-            Avx512F.MaskStore(yp + (oy * s.Ow), mask, Vector512.Load(sums + (oy * wp)));
+        // Whole vectors but for the last row: what a row writes past its end the next row overwrites.
+        for (int oy = 0; oy < s.Oh - 1; oy++)
+            Vector512.Store(Vector512.Load(sums + (oy * wp)), yp + (oy * s.Ow));
+        Avx512F.MaskStore(yp + ((s.Oh - 1) * s.Ow), mask, Vector512.Load(sums + ((s.Oh - 1) * wp)));
         epi.Activation?.Apply(new Span<float>(yp, s.Oh * s.Ow));
     }
 
