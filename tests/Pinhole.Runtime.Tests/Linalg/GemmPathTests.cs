@@ -89,6 +89,29 @@ public class GemmPathTests
 
     [Theory]
     [MemberData(nameof(Isas))]
+    public void GemmSplitByRowsAmongThreadsMatchesOneThreadExactly(GemmIsa isa)
+    {
+        // 128+ rows per thread take the row split (each thread packs B for its own rows); odd sizes exercise edge tiles,
+        // several k blocks the accumulation, 9 and 41 columns the partial panels.
+        foreach (var (m, n, k) in new[] { (300, 41, 260), (517, 9, 700), (256, 196, 129) })
+        {
+            var rng = new Random(m + n + k);
+            var a = Random(rng, m * k);
+            var b = Random(rng, k * n);
+            var rowBias = Random(rng, m);
+            var act = LinalgActivation.Parse("Relu", null, null, null);
+            var expected = Reference(false, false, m, n, k, 1f, a, k, b, n, 0f, new float[m * n], n, rowBias, null, act);
+            var one = new float[m * n];
+            var two = new float[m * n];
+            Kernels.Linalg.Gemm(false, false, m, n, k, 1f, a, k, b, n, 0f, one, n, 1, isa, new GemmEpilogue(rowBias, null, act));
+            Kernels.Linalg.Gemm(false, false, m, n, k, 1f, a, k, b, n, 0f, two, n, 2, isa, new GemmEpilogue(rowBias, null, act));
+            AssertClose(expected, two, m, n, n, k, $"{isa} m={m} n={n} k={k}");
+            Assert.Equal(one, two);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
     public void PackedOperandsMatchReference(GemmIsa isa)
     {
         var rng = new Random(5);

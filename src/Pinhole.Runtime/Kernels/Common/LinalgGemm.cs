@@ -386,7 +386,7 @@ public static unsafe class Linalg
                             }
                             else
                             {
-                                Kernel(isa, kc, aPanel, panel, tile, nr, alpha, false);
+                                PartialKernel(isa, kc, aPanel, panel, tile, nr, alpha, w);
                                 for (int i = 0; i < h; i++)
                                 {
                                     float* dstRow = cTile + (i * ldc);
@@ -489,7 +489,7 @@ public static unsafe class Linalg
                     }
                     else
                     {
-                        Kernel(isa, kc, aPanel, bPanel, tile, nr, alpha, false);
+                        PartialKernel(isa, kc, aPanel, bPanel, tile, nr, alpha, w);
                         for (int i = 0; i < h; i++)
                         {
                             float* dst = cTile + (i * ldc);
@@ -520,6 +520,13 @@ public static unsafe class Linalg
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>A tile into a scratch tile for a partial panel; only <paramref name="w"/> columns will be read.</summary>
+    private static void PartialKernel(GemmIsa isa, nint kc, float* a, float* b, float* tile, nint ldc, float alpha, int w)
+    {
+        if (isa == GemmIsa.Vector512 && w <= 16) GemmKernel512Half.Run(kc, a, b, tile, ldc, alpha, false);
+        else Kernel(isa, kc, a, b, tile, ldc, alpha, false);
+    }
+
     private static void Kernel(GemmIsa isa, nint kc, float* a, float* b, float* c, nint ldc, float alpha, bool accumulate)
     {
         switch (isa)
