@@ -21,10 +21,10 @@ public class WinogradTests
     [InlineData(1, 8, 11, 30, 16, 1, 0, 0, 1, "Sigmoid", true)]
     [InlineData(1, 12, 6, 62, 24, 2, 2, 1, 1, "", true)]
     // Small images: tiles as the product rows (7x7, 13x13 with odd tiles, 14x14 with a non-clamp activation).
-    [InlineData(1, 32, 7, 7, 80, 1, 1, 1, 1, "Relu", true)]
-    [InlineData(2, 33, 13, 13, 64, 1, 1, 1, 1, "", false)]
+    [InlineData(1, 96, 7, 7, 80, 1, 1, 1, 1, "Relu", true)]
+    [InlineData(2, 97, 13, 13, 64, 1, 1, 1, 1, "", false)]
     [InlineData(1, 48, 14, 14, 64, 1, 1, 1, 1, "Sigmoid", true)]
-    [InlineData(1, 32, 9, 11, 72, 0, 1, 0, 1, "Clip", true)]
+    [InlineData(1, 96, 9, 11, 72, 0, 1, 0, 1, "Clip", true)]
     public void MatchesDirectConvolution(int n, int c, int h, int w, int m, int pt, int pl, int pb, int pr, string activation, bool withBias)
     {
         if (!ConvWinograd.Supported(Isa.Widest)) return; // the transforms need AVX-512; other machines use the implicit GEMM
@@ -97,7 +97,9 @@ public class WinogradTests
         Assert.True(ConvWinograd.Worthwhile(64, 64, 28));
         Assert.True(ConvWinograd.Worthwhile(64, 64, 224));
         Assert.False(ConvWinograd.Worthwhile(4, 64, 224));  // too few output channels
-        Assert.True(ConvWinograd.WorthwhileSmall(64, 64, 7, 7));
+        Assert.True(ConvWinograd.WorthwhileSmall(64, 96, 7, 7));
+        Assert.True(ConvWinograd.WorthwhileSmall(64, 64, 14, 14));
+        Assert.False(ConvWinograd.WorthwhileSmall(256, 64, 13, 13)); // odd: the tiles overhang, the implicit GEMM wins
         Assert.False(ConvWinograd.WorthwhileSmall(32, 128, 14, 14));
         Assert.False(ConvWinograd.WorthwhileSmall(64, 64, 56, 56)); // the vector layout's case
     }
