@@ -266,8 +266,11 @@ public static unsafe class Linalg
         BlockedRows(isa, transA, packedA, a, lda, transB, packedB, b, ldb, m, n, k, alpha, accumulate, c, ldc, epi, threads, image, 0, m);
     }
 
-    /// <summary>Fewest rows per thread for <see cref="RowSplitBody"/>: each thread packs all of B, which must stay cheap next to its share of the products.</summary>
-    private const int RowSplitMinRows = 128;
+    /// <summary>
+    /// Fewest rows per thread for <see cref="RowSplitBody"/>: each thread packs all of B, which must stay cheap next to its
+    /// share of the products (1/64 of them at most). MobileNetV2's 960 -> 160 at 8x8, 2 threads: 0.144 -> 0.102 ms.
+    /// </summary>
+    private const int RowSplitMinRows = 64;
 
     private readonly struct RowSplitBody(GemmIsa isa, bool transA, float* packedA, float* a, nint lda, bool transB, float* packedB, float* b,
         nint ldb, int m, int n, int k, float alpha, bool accumulate, float* c, nint ldc, EpilogueArgs epi, ConvImage* image, int parts)
