@@ -44,15 +44,12 @@ internal static class CheckAdvisor
                 weights, activations, ms, Fits(weights, activations)));
         }
 
-        // Structured pruning: half the channels of the inner layers roughly halves weights, MACs and activations.
-        if (!r.Fits || r.EstimatedLatencyMs > 0)
-        {
-            long weights = r.WeightsBytes / 2, activations = r.PeakActivationBytes * 3 / 4;
-            double ms = r.EstimatedLatencyMs / 2;
-            advice.Add(new Advice("prune 50% of the channels (structured pruning, then fine-tune)",
-                string.Create(ci, $"weights about {Mib(weights)}, MACs about half, latency about {ms:F2} ms; accuracy must be measured"),
-                weights, activations, ms, Fits(weights, activations)));
-        }
+        // Structured pruning: half the channels of the inner layers roughly halves weights and MACs.
+        long prunedWeights = r.WeightsBytes / 2, prunedActivations = r.PeakActivationBytes * 3 / 4;
+        double prunedMs = r.EstimatedLatencyMs / 2;
+        advice.Add(new Advice("prune 50% of the channels (structured pruning, then fine-tune)",
+            string.Create(ci, $"weights about {Mib(prunedWeights)}, MACs about half, latency about {prunedMs:F2} ms; accuracy must be measured"),
+            prunedWeights, prunedActivations, prunedMs, Fits(prunedWeights, prunedActivations)));
 
         // A smaller input: activations and MACs of convolutional layers scale with the number of pixels.
         if (facts.Count > 0 && r.PeakActivationBytes > 0 && facts.Any(f => OpKinds.Of(f.Node, f.InputChannels) is OpKind.Conv or OpKind.Depthwise))

@@ -21,9 +21,9 @@ public sealed class LatencyEstimator(DeviceProfile device, RooflineEfficiency ef
     }
 
     /// <summary>Time to move <paramref name="bytes"/> between two processors over the accelerator's link.</summary>
-    public double TransferMs(DeviceProfile d, string from, string to, long bytes)
+    public double TransferMs(string from, string to, long bytes)
     {
-        var accelerator = d.Processors[from == "cpu" ? to : from];
+        var accelerator = device.Processors[from == "cpu" ? to : from];
         double bandwidth = accelerator.LinkBandwidthGbs ?? accelerator.MemoryBandwidthGbs;
         return (accelerator.TransferLatencyMs ?? 0) + (bytes / (bandwidth * 1e9) * 1000);
     }

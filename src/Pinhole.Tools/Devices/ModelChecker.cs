@@ -26,7 +26,7 @@ public static class ModelChecker
         var notes = new List<string>();
         long arena = ActivationArena(model, options, notes);
         var analyzed = model.Clone();
-        var inspectOptions = InspectOptions(options);
+        var inspectOptions = InspectionOptions(options);
         // Every value's shape, not only what MACs need (the inspector skips inference when those are declared).
         try
         {
@@ -182,14 +182,14 @@ public static class ModelChecker
                 string from = producerIndex.TryGetValue(v, out int p) ? ProcessorOf(p) : "cpu";
                 if (from == to || !counted.Add((v, to))) continue;
                 transfers++;
-                transferMs += latency.TransferMs(device, from, to, ValueBytes(v, graph, TypeOf));
+                transferMs += latency.TransferMs(from, to, ValueBytes(v, graph, TypeOf));
             }
         }
         foreach (var o in graph.Outputs)
         {
             if (!producerIndex.TryGetValue(o.Name, out int p) || ProcessorOf(p) == "cpu" || !counted.Add((o.Name, "cpu"))) continue;
             transfers++;
-            transferMs += latency.TransferMs(device, ProcessorOf(p), "cpu", ValueBytes(o.Name, graph, TypeOf));
+            transferMs += latency.TransferMs(ProcessorOf(p), "cpu", ValueBytes(o.Name, graph, TypeOf));
         }
 
         var weightsByType = analysis.Weights.ToDictionary(w => w.Type, w => w.Bytes, StringComparer.Ordinal);
@@ -302,7 +302,7 @@ public static class ModelChecker
         }
     }
 
-    private static InspectOptions InspectOptions(CheckOptions options)
+    private static InspectOptions InspectionOptions(CheckOptions options)
     {
         var shapes = new ShapeInferenceOptions();
         foreach (var (k, v) in options.Dims) shapes.SymbolValues[k] = v;
