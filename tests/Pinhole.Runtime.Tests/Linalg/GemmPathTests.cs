@@ -222,6 +222,8 @@ public class GemmPathTests
             // 15 wide, padding 2, and a batch of two.
             "2 16 14 14 16 3 3 16 1 1 1", "1 24 7 7 24 3 3 24 1 1 1", "1 5 10 12 5 3 3 5 1 1 0", "1 3 15 15 3 3 3 3 1 1 1",
             "1 4 6 6 4 3 3 4 1 1 2", "1 3 16 16 3 3 3 3 1 1 1",
+            // Tiny planes (rows shorter than a vector by far): the last rows must not be written past the plane.
+            "2 3 3 3 3 3 3 3 1 1 1", "1 5 1 5 5 3 3 5 1 1 1",
         ];
         foreach (var isa in Isa.Supported())
             foreach (var c in cases) data.Add(isa, c);

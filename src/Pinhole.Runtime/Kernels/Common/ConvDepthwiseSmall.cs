@@ -23,7 +23,8 @@ internal static unsafe class ConvDepthwiseSmall
         in EpilogueArgs epi)
     {
         int wp = s.Ow + 2, hp = s.Oh + 2, n = s.Oh * wp;
-        int padded = (hp * wp) + 32, flat = RoundUp16(n);
+        // Slack past both: tap loads run up to 17 floats past the padded plane, row loads up to 16 past the sums.
+        int padded = (hp * wp) + 32, flat = RoundUp16(n) + 16;
         var buffer = _buffer;
         if (buffer == null || buffer.Length < 2 * (padded + flat)) _buffer = buffer = new float[Math.Max(2 * (padded + flat), 1024)];
         var inMask = EdgeLoad16.FirstLanes(s.Iw);
@@ -83,10 +84,14 @@ internal static unsafe class ConvDepthwiseSmall
     /// <summary>The rows of one plane's sums (rows <c>wp</c> apart) into the output plane, then any non-clamp activation.</summary>
     private static void CopyOut(float* sums, float* yp, in ConvDepthwise.Shape s, int wp, Vector512<float> mask, in EpilogueArgs epi)
     {
-        // Whole vectors but for the last row: what a row writes past its end the next row overwrites.
-        for (int oy = 0; oy < s.Oh - 1; oy++)
+        // Whole vectors while they end inside the plane (what a row writes past its end, the next rows overwrite); masked
+        // stores for the last rows, which must not touch the next plane (another thread's, or past the tensor).
+        int whole = s.Oh - ((16 + s.Ow - 1) / s.Ow);
+        int oy = 0;
+        for (; oy < whole; oy++)
             Vector512.Store(Vector512.Load(sums + (oy * wp)), yp + (oy * s.Ow));
-        Avx512F.MaskStore(yp + ((s.Oh - 1) * s.Ow), mask, Vector512.Load(sums + ((s.Oh - 1) * wp)));
+        for (; oy < s.Oh; oy++)
+            Avx512F.MaskStore(yp + (oy * s.Ow), mask, Vector512.Load(sums + (oy * wp)));
         epi.Activation?.Apply(new Span<float>(yp, s.Oh * s.Ow));
     }
 
