@@ -64,7 +64,7 @@ internal static class CheckCommand
             foreach (var d in list)
             {
                 var backends = d.Backends.OrderBy(b => b == d.DefaultBackend ? 0 : 1);
-                stdout.WriteLine(string.Create(ci, $"{d.Name,-22} {Bytes(d.RamBytes),10} {Bytes(d.FlashBytes),10} {d.CpuFp32Gflops,11:F1}  {d.Accelerator ?? "-",-11}  {string.Join(", ", backends)}"));
+                stdout.WriteLine(string.Create(ci, $"{d.Name,-22} {ReportWriter.FormatBytes(d.RamBytes),10} {ReportWriter.FormatBytes(d.FlashBytes),10} {d.CpuFp32Gflops,11:F1}  {d.Accelerator ?? "-",-11}  {string.Join(", ", backends)}"));
             }
             stdout.WriteLine($"also: {DeviceCatalog.HostName} (this machine, measured); or --device FILE.json (see devices/README.md)");
             return CliApp.Success;
@@ -80,10 +80,10 @@ internal static class CheckCommand
         w.WriteLine($"backend    {r.Backend}" + (r.FallbackBackend is { } f ? $" (falls back to {f})" : "") + $", {r.Threads} thread{(r.Threads == 1 ? "" : "s")}");
         w.WriteLine();
         w.WriteLine((r.Fits ? "FITS" : "DOES NOT FIT") + string.Create(ci,
-            $"  RAM {Bytes(r.RamRequiredBytes)} of {Bytes(r.RamBytes)} ({Margin(r.RamMarginBytes)}), flash {Bytes(r.FlashRequiredBytes)} of {Bytes(r.FlashBytes)} ({Margin(r.FlashMarginBytes)})"));
-        w.WriteLine($"  weights {Bytes(r.WeightsBytes)} ({string.Join(", ", r.WeightsBytesByType.Select(kv => $"{kv.Key} {Bytes(kv.Value)}"))})"
+            $"  RAM {ReportWriter.FormatBytes(r.RamRequiredBytes)} of {ReportWriter.FormatBytes(r.RamBytes)} ({Margin(r.RamMarginBytes)}), flash {ReportWriter.FormatBytes(r.FlashRequiredBytes)} of {ReportWriter.FormatBytes(r.FlashBytes)} ({Margin(r.FlashMarginBytes)})"));
+        w.WriteLine($"  weights {ReportWriter.FormatBytes(r.WeightsBytes)} ({string.Join(", ", r.WeightsBytesByType.Select(kv => $"{kv.Key} {ReportWriter.FormatBytes(kv.Value)}"))})"
             + (r.WeightsInFlash ? ", kept in flash" : ", loaded into RAM"));
-        w.WriteLine($"  activations {Bytes(r.PeakActivationBytes)} (peak, from the runtime's memory plan); runtime {Bytes(r.RuntimeRamBytes)} RAM, {Bytes(r.RuntimeFlashBytes)} flash");
+        w.WriteLine($"  activations {ReportWriter.FormatBytes(r.PeakActivationBytes)} (peak, from the runtime's memory plan); runtime {ReportWriter.FormatBytes(r.RuntimeRamBytes)} RAM, {ReportWriter.FormatBytes(r.RuntimeFlashBytes)} flash");
         w.WriteLine();
         w.WriteLine($"{(r.Runnable ? "RUNS" : "CANNOT RUN")}  {r.Nodes.Count} nodes: {r.SupportedNodes} on {r.Backend}, {r.FallbackNodes} on the fallback, {r.UnsupportedNodes} nowhere; "
             + $"{r.Segments.Count} segment{(r.Segments.Count == 1 ? "" : "s")}, {r.Transfers} transfer{(r.Transfers == 1 ? "" : "s")}");
@@ -91,12 +91,12 @@ internal static class CheckCommand
             w.WriteLine(string.Create(ci, $"  segment {s.Index}: {s.Nodes} nodes on {s.Backend} ({s.Processor}), {s.EstimatedMs:F3} ms"));
         if (r.Segments.Count > 12) w.WriteLine($"  ... {r.Segments.Count - 12} more segments (see --json)");
         var problems = r.Nodes.Where(n => !n.Supported).ToList();
-        foreach (var n in problems.Take(20)) w.WriteLine($"  {Clip(n.Name, 32),-32} {Clip(n.Op, 20),-20} {n.Reason}");
+        foreach (var n in problems.Take(20)) w.WriteLine($"  {ReportWriter.Clip(n.Name, 32),-32} {ReportWriter.Clip(n.Op, 20),-20} {n.Reason}");
         if (problems.Count > 20) w.WriteLine($"  ... {problems.Count - 20} more (see --json)");
         w.WriteLine();
         w.WriteLine(string.Create(ci, $"LATENCY  {r.EstimatedLatencyMs:F2} ms estimated ({r.TotalMacs / 1e6:F1} M MACs; roofline per node)"));
         foreach (var n in r.Nodes.OrderByDescending(n => n.EstimatedMs).Take(8))
-            w.WriteLine(string.Create(ci, $"  {Clip(n.Name, 32),-32} {Clip(n.Op, 20),-20} {n.EstimatedMs,9:F3} ms"));
+            w.WriteLine(string.Create(ci, $"  {ReportWriter.Clip(n.Name, 32),-32} {ReportWriter.Clip(n.Op, 20),-20} {n.EstimatedMs,9:F3} ms"));
         if (r.Advice.Count > 0)
         {
             w.WriteLine();
@@ -107,15 +107,5 @@ internal static class CheckCommand
         foreach (var note in r.Notes.Take(6)) w.WriteLine("note: " + note);
     }
 
-    private static string Margin(long margin) => margin >= 0 ? $"{Bytes(margin)} left" : $"{Bytes(-margin)} short";
-
-    private static string Clip(string s, int width) => s.Length <= width ? s : s[..(width - 3)] + "...";
-
-    internal static string Bytes(long bytes) => bytes switch
-    {
-        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F2} GiB"),
-        >= 1 << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):F2} MiB"),
-        >= 1 << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:F1} KiB"),
-        _ => $"{bytes} B",
-    };
+    private static string Margin(long margin) => margin >= 0 ? $"{ReportWriter.FormatBytes(margin)} left" : $"{ReportWriter.FormatBytes(-margin)} short";
 }

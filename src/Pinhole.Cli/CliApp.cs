@@ -280,9 +280,9 @@ internal static class ReportWriter
         w.WriteLine();
     }
 
-    private static string Clip(string s, int width) => s.Length <= width ? s : s[..(width - 3)] + "...";
+    internal static string Clip(string s, int width) => s.Length <= width ? s : s[..(width - 3)] + "...";
 
-    private static string FormatBytes(long bytes) => bytes switch
+    internal static string FormatBytes(long bytes) => bytes switch
     {
         >= 1 << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 30):F2} GiB"),
         >= 1 << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):F2} MiB"),

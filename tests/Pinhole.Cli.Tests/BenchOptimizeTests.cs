@@ -15,13 +15,7 @@ public sealed class BenchOptimizeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_temp, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void Bench_json_is_one_object_with_consistent_figures()

@@ -7,13 +7,7 @@ public sealed class CheckCommandTests
 {
     private static readonly string Model = Repository.Sample("tiny-cnn", "model.onnx");
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void Check_json_has_the_documented_fields()

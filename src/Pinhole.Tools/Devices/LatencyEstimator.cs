@@ -7,8 +7,6 @@ namespace Pinhole.Tools.Devices;
 /// </summary>
 public sealed class LatencyEstimator(DeviceProfile device, RooflineEfficiency efficiency, int threads)
 {
-    public RooflineEfficiency Efficiency => efficiency;
-
     public double NodeMs(OpKind kind, long macs, long bytes, bool quantized, ProcessorSpec processor)
     {
         double overhead = efficiency.NodeOverheadUs * efficiency.ReferenceClockMhz / device.Cpu.ClockMhz / 1000;

@@ -23,35 +23,28 @@ internal static unsafe class ConvDepthwise
     {
         if ((long)planes * s.Oh * s.Ow * s.Kh * s.Kw < 1 << 15) threads = 1;
         // Planes up to 16 wide: every lane busy over the flattened plane (a 16-wide row would need edge permutes).
-        if (ConvDepthwiseSmall.Supports(s, isa))
+        bool small = ConvDepthwiseSmall.Supports(s, isa);
+        if (small || ConvDepthwiseDirect.Supports(s, isa))
         {
+            // Chunks of planes share the per-call setup (edge columns, padded buffers); a few chunks per thread balance the load.
             int chunks = Math.Min(planes, threads == 1 ? 1 : 4 * threads);
-            IntraOp.For(chunks, threads, new SmallBody(x, w, bias, y, planes, chunks, channels, s, epi));
-            return;
-        }
-        if (ConvDepthwiseDirect.Supports(s, isa))
-        {
-            // Chunks of planes share the per-call setup (edge columns); a few chunks per thread balance the load.
-            int chunks = Math.Min(planes, threads == 1 ? 1 : 4 * threads);
-            IntraOp.For(chunks, threads, new DirectBody(x, w, bias, y, planes, chunks, channels, s, epi));
+            IntraOp.For(chunks, threads, new ChunkBody(x, w, bias, y, planes, chunks, channels, s, epi, small));
             return;
         }
         var body = new Body(x, w, bias, y, channels, s, epi, isa);
         IntraOp.For(planes, threads, body);
     }
 
-    private readonly struct DirectBody(float* x, float* w, float* bias, float* y, int planes, int chunks, int channels, Shape s, EpilogueArgs epi)
-        : IParallelBody
+    /// <summary>Chunks of planes for the 3x3 kernels that work on whole planes (small-plane or direct).</summary>
+    private readonly struct ChunkBody(float* x, float* w, float* bias, float* y, int planes, int chunks, int channels, Shape s, EpilogueArgs epi,
+        bool small) : IParallelBody
     {
-        public void Invoke(int index) =>
-            ConvDepthwiseDirect.Planes(x, w, bias, y, (int)((long)planes * index / chunks), (int)((long)planes * (index + 1) / chunks), channels, s, epi);
-    }
-
-    private readonly struct SmallBody(float* x, float* w, float* bias, float* y, int planes, int chunks, int channels, Shape s, EpilogueArgs epi)
-        : IParallelBody
-    {
-        public void Invoke(int index) =>
-            ConvDepthwiseSmall.Planes(x, w, bias, y, (int)((long)planes * index / chunks), (int)((long)planes * (index + 1) / chunks), channels, s, epi);
+        public void Invoke(int index)
+        {
+            int p0 = (int)((long)planes * index / chunks), p1 = (int)((long)planes * (index + 1) / chunks);
+            if (small) ConvDepthwiseSmall.Planes(x, w, bias, y, p0, p1, channels, s, epi);
+            else ConvDepthwiseDirect.Planes(x, w, bias, y, p0, p1, channels, s, epi);
+        }
     }
 
     private readonly struct Body(float* x, float* w, float* bias, float* y, int channels, Shape s, EpilogueArgs epi, GemmIsa isa) : IParallelBody
