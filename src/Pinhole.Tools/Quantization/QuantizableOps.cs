@@ -42,16 +42,16 @@ internal static class QuantizableOps
             case "Conv" when FloatInput(0) && Constant(1) && FloatInput(1):
                 return new QuantizedUnit(node, UnitKind.Compute, [0], 1, 0, BiasIndex(node, graph, 2));
             case "Gemm" when FloatInput(0) && Constant(1) && FloatInput(1) && graph.Initializers[node.Inputs[1]].Rank == 2:
-            {
-                bool transB = node.Attributes.TryGetValue("transB", out var tb) && tb.Int != 0;
-                bool transA = node.Attributes.TryGetValue("transA", out var ta) && ta.Int != 0;
-                float beta = node.Attributes.TryGetValue("beta", out var b) ? b.Float : 1f;
-                float alpha = node.Attributes.TryGetValue("alpha", out var a) ? a.Float : 1f;
-                if (transA || alpha != 1f) { reason = "Gemm with transA or alpha != 1"; return null; }
-                int bias = beta == 1f ? BiasIndex(node, graph, 2) : -1;
-                if (bias < 0 && node.Inputs.Count > 2 && node.Inputs[2].Length > 0) { reason = "Gemm whose C is not a per-column constant bias"; return null; }
-                return new QuantizedUnit(node, UnitKind.Compute, [0], 1, transB ? 0 : 1, bias);
-            }
+                {
+                    bool transB = node.Attributes.TryGetValue("transB", out var tb) && tb.Int != 0;
+                    bool transA = node.Attributes.TryGetValue("transA", out var ta) && ta.Int != 0;
+                    float beta = node.Attributes.TryGetValue("beta", out var b) ? b.Float : 1f;
+                    float alpha = node.Attributes.TryGetValue("alpha", out var a) ? a.Float : 1f;
+                    if (transA || alpha != 1f) { reason = "Gemm with transA or alpha != 1"; return null; }
+                    int bias = beta == 1f ? BiasIndex(node, graph, 2) : -1;
+                    if (bias < 0 && node.Inputs.Count > 2 && node.Inputs[2].Length > 0) { reason = "Gemm whose C is not a per-column constant bias"; return null; }
+                    return new QuantizedUnit(node, UnitKind.Compute, [0], 1, transB ? 0 : 1, bias);
+                }
             case "MatMul" when FloatInput(0) && Constant(1) && FloatInput(1) && graph.Initializers[node.Inputs[1]].Rank == 2:
                 return new QuantizedUnit(node, UnitKind.Compute, [0], 1, 1);
             case "MatMul" when FloatInput(0) && FloatInput(1) && !Constant(1):
