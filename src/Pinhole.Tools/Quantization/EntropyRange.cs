@@ -27,7 +27,8 @@ internal static class EntropyRange
             for (int j = i; j < bins; j++) outliers += folded[j];
             reference[i - 1] += outliers;
 
-            // The reference collapsed into `levels` equal groups, each spread back over its non-empty bins.
+            // The kept bins (without the clipped tail) collapsed into `levels` equal groups, each spread back over its
+            // non-empty bins: the distribution the quantized tensor can represent.
             for (int level = 0; level < levels; level++)
             {
                 int start = (int)((long)level * i / levels), end = (int)((long)(level + 1) * i / levels);
@@ -38,11 +39,9 @@ internal static class EntropyRange
                     sum += folded[j];
                     if (folded[j] != 0) nonEmpty++;
                 }
-                if (level == levels - 1) sum += outliers;
                 double share = nonEmpty > 0 ? sum / nonEmpty : 0;
                 for (int j = start; j < end; j++) expanded[j] = folded[j] != 0 ? share : 0;
             }
-            if (outliers > 0 && folded[i - 1] == 0) expanded[i - 1] = Math.Max(expanded[i - 1], 0);
             double divergence = Divergence(reference.AsSpan(0, i), expanded.AsSpan(0, i));
             if (divergence < bestDivergence)
             {
