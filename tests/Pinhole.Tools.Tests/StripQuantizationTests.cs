@@ -221,14 +221,15 @@ public sealed class StripQuantizationTests : IDisposable
     }
 }
 
-/// <summary>Runs a model file with ONNX Runtime (single thread, no graph rewrites), exchanging Pinhole tensors.</summary>
+/// <summary>Runs a model file with ONNX Runtime (single thread, no graph rewrites unless asked), exchanging Pinhole tensors.</summary>
 internal static class OrtRunner
 {
-    public static Tensor[] Run(string path, IReadOnlyList<(string Name, Tensor Value)> inputs)
+    public static Tensor[] Run(string path, IReadOnlyList<(string Name, Tensor Value)> inputs,
+        Ort.GraphOptimizationLevel level = Ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
     {
         using var options = new Ort.SessionOptions
         {
-            GraphOptimizationLevel = Ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+            GraphOptimizationLevel = level,
             IntraOpNumThreads = 1,
             LogSeverityLevel = Ort.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };

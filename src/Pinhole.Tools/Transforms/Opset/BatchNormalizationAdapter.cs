@@ -12,7 +12,7 @@ internal sealed class BatchNormalizationAdapter : OpsetAdapter
     public override string OpType => "BatchNormalization";
     public override long Since => 9;
 
-    public override void Check(Node node, long from)
+    public override void Check(Node node, long from, Graph graph)
     {
         if (node.Attributes.TryGetValue("spatial", out var s) && s.Int == 0)
             throw new UnsupportedModelException($"node '{node.Name}' (BatchNormalization, opset {from}) uses spatial=0, which opset 9 removed");

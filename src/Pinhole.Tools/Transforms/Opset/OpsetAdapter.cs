@@ -12,7 +12,7 @@ internal abstract class OpsetAdapter
     public abstract long Since { get; }
 
     /// <summary>Throws <see cref="UnsupportedModelException"/> when the node cannot be upgraded from <paramref name="from"/>.</summary>
-    public virtual void Check(Node node, long from) { }
+    public virtual void Check(Node node, long from, Graph graph) { }
 
     /// <summary>Rewrites the node in place (or around it through <paramref name="context"/>); false if it needed nothing.</summary>
     public abstract bool Adapt(Node node, long from, AdapterContext context);
@@ -24,7 +24,7 @@ internal sealed class RefusedOp(string opType, long since, string why) : OpsetAd
     public override string OpType => opType;
     public override long Since => since;
 
-    public override void Check(Node node, long from) =>
+    public override void Check(Node node, long from, Graph graph) =>
         throw new UnsupportedModelException($"node '{node.Name}' ({node.OpType}, opset {from}) cannot be upgraded past opset {since - 1}: {why}");
 
     public override bool Adapt(Node node, long from, AdapterContext context) => false;

@@ -32,7 +32,7 @@ public static class OpsetUpgrade
         foreach (var g in graphs)
             foreach (var node in g.Nodes)
                 if (node.Domain.Length == 0 && OpsetAdapters.Find(node.OpType, from, target) is { } adapter)
-                    adapter.Check(node, from);
+                    adapter.Check(node, from, g);
 
         var adapted = new List<string>();
         foreach (var g in graphs)
