@@ -9,7 +9,7 @@ public sealed record ImagePreset(string Name, bool Bgr, float Scale, float[] Mea
 {
     /// <summary>torchvision's ImageNet normalization: RGB, /255, then mean and std per channel.</summary>
     public static ImagePreset ImageNet { get; } = new("imagenet", false, 1f / 255, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f],
-        "RGB /255, mean [0.485,0.456,0.406], std [0.229,0.224,0.225] (torchvision)");
+        "RGB /255, mean [0.485,0.456,0.406], std [0.229,0.224,0.225]");
 
     /// <summary>Caffe's: BGR, 0-255, minus the ImageNet mean per channel (SqueezeNet 1.0, VGG, ResNet from Caffe).</summary>
     public static ImagePreset Caffe { get; } = new("caffe", true, 1f, [103.939f, 116.779f, 123.68f], [1f, 1f, 1f],
