@@ -15,19 +15,20 @@ internal static class InputShapes
     /// <summary>
     /// The shape one sample of <paramref name="sample"/> dimensions takes as <paramref name="input"/>: the declared
     /// shape with its batch dimension (the first) set to 1 and symbolic dimensions taken from the data. The data may
-    /// lack the batch dimension, include it as 1 (or, when <paramref name="anyBatch"/>, any size a symbolic batch
-    /// allows), or differ from the declared shape only by dimensions of size 1 (28x28 pixels for [1,1,28,28]).
+    /// lack the batch dimension, include it (as 1, as the model fixes it, or, when <paramref name="anyBatch"/>, any
+    /// size: a .pb file is one whole input), or differ from the declared shape only by dimensions of size 1 (28x28
+    /// pixels for [1,1,28,28]). An undeclared shape takes the data's, with a batch of 1 unless anyBatch.
     /// </summary>
     public static int[] Fit(ValueInfo input, ReadOnlySpan<int> sample, string source, bool anyBatch = false)
     {
         var declared = Declared(input);
-        if (declared is null) return [1, .. sample];
+        if (declared is null) return anyBatch ? sample.ToArray() : [1, .. sample];
         if (declared.Length == sample.Length + 1 && Matches(declared.AsSpan(1), sample))
             return [1, .. Resolve(declared.AsSpan(1), sample)];
         if (declared.Length == sample.Length && Matches(declared, sample)
-            && (sample.Length == 0 || sample[0] == 1 || (anyBatch && !declared[0].IsKnown)))
+            && (sample.Length == 0 || sample[0] == 1 || declared[0].IsKnown || anyBatch))
             return Resolve(declared, sample);
-        if (declared.Skip(1).All(d => d.IsKnown) && declared.Length > 0)
+        if (declared.Length > 0 && declared.Skip(1).All(d => d.IsKnown))
         {
             int[] shape = [1, .. declared.Skip(1).Select(d => checked((int)d.Value!.Value))];
             if (declared[0].Value is null or 1 && shape.Where(d => d != 1).SequenceEqual(sample.ToArray().Where(d => d != 1)))

@@ -26,6 +26,17 @@ public class SharedDatasetTests
     }
 
     [SharedDataFact]
+    public void A_model_folder_with_a_test_data_set_gives_its_inputs()
+    {
+        var model = OnnxModel.Load(Repository.Model("mnist-8", "model.onnx"));
+        var source = SampleSources.Open(Repository.Model("mnist-8"), model.Graph.RuntimeInputs().ToList(), new SampleOptions());
+        var sample = Assert.Single(source.Read());
+        Assert.Equal("test_data_set_0", sample.Id);
+        var expected = OnnxTensorFile.Read(Repository.Model("mnist-8", "test_data_set_0", "input_0.pb"));
+        Assert.Equal(expected.Span<float>().ToArray(), sample.Inputs["Input3"].Span<float>().ToArray());
+    }
+
+    [SharedDataFact]
     public void Mnist8_classifies_the_first_500_test_digits_above_95_percent()
     {
         using var session = new InferenceSession(OnnxModel.Load(Repository.Model("mnist-8", "model.onnx")));

@@ -151,6 +151,23 @@ public class TensorSourceTests
     }
 
     [Fact]
+    public void A_pb_file_is_a_whole_input_even_with_a_batch_above_one()
+    {
+        using var temp = new TempFolder();
+        OnnxTensorFile.Write(temp.File("x.pb"), Tensor.FromArray(Range(6), [3, 2]));
+        Assert.Equal([3, 2], SampleSources.Open(temp.Path, [Input("x", 3, 2)], Raw).Read().Single().Inputs["x"].Shape);
+        Assert.Equal([3, 2], SampleSources.Open(temp.Path, [Input("x", -1, 2)], Raw).Read().Single().Inputs["x"].Shape);
+        var undeclared = new Pinhole.IR.ValueInfo("x", new Pinhole.IR.TensorTypeInfo(DataType.Float, null));
+        Assert.Equal([3, 2], SampleSources.Open(temp.Path, [undeclared], Raw).Read().Single().Inputs["x"].Shape);
+
+        // From a .npy, a sample of the same rank is one whole input only as 1 or as the model fixes it.
+        Npy.Write(temp.File("x.npy"), Tensor.FromArray(Range(12), [2, 3, 2]));
+        Assert.Equal([3, 2], SampleSources.Open(temp.File("x.npy"), [Input("x", 3, 2)], Raw).Read().First().Inputs["x"].Shape);
+        Assert.Equal([1, 3, 2], SampleSources.Open(temp.File("x.npy"), [undeclared], Raw).Read().First().Inputs["x"].Shape);
+        Assert.Throws<InvalidInputException>(() => SampleSources.Open(temp.File("x.npy"), [Input("x", -1, 2)], Raw));
+    }
+
+    [Fact]
     public void Test_data_set_folders_give_one_sample_each_with_inputs_in_graph_order()
     {
         using var temp = new TempFolder();
