@@ -61,6 +61,7 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(stdout));
         root.Subcommands.Add(CheckCommand.Create(stdout));
         root.Subcommands.Add(CheckCommand.CreateDevices(stdout));
+        root.Subcommands.Add(EvalCommand.Create(stdout, stderr));
 
         ParseResult parsed;
         try

@@ -7,4 +7,5 @@ namespace Pinhole.Cli;
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ModelReport))]
+[JsonSerializable(typeof(EvalReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

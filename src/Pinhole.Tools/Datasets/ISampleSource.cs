@@ -39,6 +39,12 @@ public sealed record SampleOptions
 
     /// <summary>Image tensor layout; null infers it from the model input's shape (channels of 1 or 3 first or last).</summary>
     public ImageLayout? Layout { get; init; }
+
+    /// <summary>
+    /// Images are resized so that their shorter side has this many pixels before the centre crop to the model's
+    /// height and width; null for torchvision's evaluation ratio, crop / 0.875 (256 for a 224 crop).
+    /// </summary>
+    public int? ResizeShorterSide { get; init; }
 }
 
 public enum ImageLayout { Nchw, Nhwc }
