@@ -8,4 +8,5 @@ namespace Pinhole.Cli;
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ModelReport))]
 [JsonSerializable(typeof(EvalReport))]
+[JsonSerializable(typeof(QuantizeResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

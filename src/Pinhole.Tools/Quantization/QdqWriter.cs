@@ -19,7 +19,7 @@ internal sealed class QdqWriter
     private readonly Dictionary<Node, List<Node>> _before = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Node, List<Node>> _after = new(ReferenceEqualityComparer.Instance);
     private readonly List<Node> _atStart = [];
-    private readonly Dictionary<(string, int), (string Data, string Scale, string Zero, float[] Scales)> _weights = [];
+    private readonly Dictionary<(string, int), (string Data, string Scale, string? Zero, float[] Scales)> _weights = [];
 
     public QdqWriter(Graph graph, Dictionary<Node, QuantizedUnit> units, Dictionary<string, QuantizationParameters> parameters,
         QuantizationOptions options)
@@ -109,9 +109,8 @@ internal sealed class QdqWriter
             {
                 var (data, scales) = WeightQuantizer.Quantize(w, axis, _options.ReduceRange);
                 var shape = axis < 0 ? Array.Empty<int>() : [scales.Length];
-                q = (AddInitializer(name + "_quantized", data),
-                    AddInitializer(name + "_scale", Tensor.FromArray(scales, shape)),
-                    AddInitializer(name + "_zero_point", Tensor.FromArray(new sbyte[scales.Length], shape)), scales);
+                // No zero point: symmetric weights have zero points of 0, DequantizeLinear's default (the type comes from the data).
+                q = (AddInitializer(name + "_q", data), AddInitializer(name + "_scale", Tensor.FromArray(scales, shape)), null, scales);
                 _weights[(name, axis)] = q;
                 QuantizedWeights++;
             }
@@ -129,8 +128,8 @@ internal sealed class QdqWriter
                     var (data, scales) = WeightQuantizer.QuantizeBias(bias.Reshape([bias.Length]), input.Scale, weightScales);
                     bool perChannel = weightScales.Length > 1;
                     string s = AddInitializer(biasName + "_scale", perChannel ? Tensor.FromArray(scales, [scales.Length]) : Tensor.Scalar(scales[0]));
-                    string z = AddInitializer(biasName + "_zero_point", perChannel ? Tensor.FromArray(new int[scales.Length], [scales.Length]) : Tensor.Scalar(0));
-                    node.Inputs[unit.BiasInput] = Dequantize(node, AddInitializer(biasName + "_quantized", data), s, z, biasName, perChannel ? 0 : null);
+                    // No zero point: DequantizeLinear's default is 0, and int32 zeros would take 4 bytes per channel.
+                    node.Inputs[unit.BiasInput] = Dequantize(node, AddInitializer(biasName + "_q", data), s, null, biasName, perChannel ? 0 : null);
                 }
             }
         }
@@ -140,7 +139,7 @@ internal sealed class QdqWriter
             if (!_graph.Initializers.TryGetValue(name, out var constant) || !_parameters.TryGetValue(name, out var p)) continue;
             string s = AddInitializer(name + "_scale", Tensor.Scalar(p.Scale));
             string z = AddInitializer(name + "_zero_point", ZeroPoint(p));
-            node.Inputs[i] = Dequantize(node, AddInitializer(name + "_quantized", QuantizeConstant(constant, p)), s, z, name, null);
+            node.Inputs[i] = Dequantize(node, AddInitializer(name + "_q", QuantizeConstant(constant, p)), s, z, name, null);
         }
     }
 
@@ -162,8 +161,8 @@ internal sealed class QdqWriter
             source = UniqueName(tensor + "_float");
             producer!.Outputs[producer.Outputs.IndexOf(tensor)] = source;
         }
-        string quantized = UniqueName(tensor + "_quantized");
-        var q = new Node("QuantizeLinear", [source, scale, zero], [quantized], "", UniqueName(tensor + "_QuantizeLinear"));
+        string quantized = UniqueName(tensor + "_q");
+        var q = new Node("QuantizeLinear", [source, scale, zero], [quantized], "", UniqueName(tensor + "_Q"));
         var placed = producer is null ? _atStart : After(producer);
         placed.Add(q);
         foreach (var (reader, index) in readers)
@@ -172,16 +171,16 @@ internal sealed class QdqWriter
             reader.Inputs[index] = Dequantize(reader, quantized, scale, zero, tensor, null);
         }
         if (graphOutput && producerQuantized)
-            placed.Add(new Node("DequantizeLinear", [quantized, scale, zero], [tensor], "", UniqueName(tensor + "_DequantizeLinear")));
+            placed.Add(new Node("DequantizeLinear", [quantized, scale, zero], [tensor], "", UniqueName(tensor + "_DQ")));
     }
 
     private bool IsQuantizedInput(Node node, int index) => _units.TryGetValue(node, out var u) && u.ActivationInputs.Contains(index);
 
     /// <summary>A DequantizeLinear placed just before <paramref name="reader"/>; returns its output's name.</summary>
-    private string Dequantize(Node reader, string data, string scale, string zero, string stem, int? axis)
+    private string Dequantize(Node reader, string data, string scale, string? zero, string stem, int? axis)
     {
-        string output = UniqueName(stem + "_dequantized");
-        var dq = new Node("DequantizeLinear", [data, scale, zero], [output], "", UniqueName(stem + "_DequantizeLinear"));
+        string output = UniqueName(stem + "_dq");
+        var dq = new Node("DequantizeLinear", zero is null ? [data, scale] : [data, scale, zero], [output], "", UniqueName(stem + "_DQ"));
         if (axis is int a) dq.Attributes["axis"] = NodeAttribute.Of("axis", (long)a);
         if (!_before.TryGetValue(reader, out var list)) _before[reader] = list = [];
         list.Add(dq);

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Pinhole.IR;
+using Pinhole.Onnx;
+using Pinhole.Tools.Datasets;
+using Pinhole.Tools.Quantization;
+
+namespace Pinhole.Cli;
+
+/// <summary>
+/// <c>pinhole quantize MODEL --calibration DATA -o OUT</c>: static post-training int8 quantization to ONNX QDQ, which
+/// Pinhole, ONNX Runtime, TensorRT and OpenVINO run.
+/// </summary>
+internal static class QuantizeCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Argument<FileInfo>("MODEL") { Description = "The float .onnx model" };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write the quantized model (never the input file)", Required = true };
+        var calibration = new Option<string>("--calibration", "-c")
+        {
+            Description = "Calibration samples: a folder of images or .pb files (test_data_set_* folders too), an IDX image file (.gz too), .npy or .npz",
+            Required = true,
+        };
+        var sampling = new SampleArguments();
+        var method = new Option<string>("--method", "-m") { Description = "Activation ranges: minmax, percentile, entropy or mse", DefaultValueFactory = _ => "minmax" };
+        var percentile = new Option<double>("--percentile") { Description = "For --method percentile: the percentage of values kept", DefaultValueFactory = _ => 99.999 };
+        var perChannel = new Option<bool>("--per-channel") { Description = "Weights with one scale per output channel (true, the default) or per tensor (false)", DefaultValueFactory = _ => true };
+        var symmetric = new Option<bool>("--symmetric") { Description = "Symmetric activations (zero point 0 for int8, 128 for uint8); weights are always symmetric int8" };
+        var activationType = new Option<string>("--activation-type") { Description = "Quantized activation type: uint8 (default) or int8", DefaultValueFactory = _ => "uint8" };
+        var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights, as ONNX Runtime's reduce_range (no int16 saturation in x86 u8s8 dot products without VNNI)" };
+        var exclude = new Option<string[]>("--exclude") { Description = "Nodes to keep in float, by name (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var threads = new Option<int>("--threads", "-t") { Description = "Intra-op threads for calibration (default: one per logical processor)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON (and no progress)" };
+        var command = new Command("quantize", "Static post-training int8 quantization with calibration, written as ONNX QDQ")
+        {
+            model, output, calibration, method, percentile, perChannel, symmetric, activationType, reduceRange, exclude, threads, json,
+        };
+        sampling.AddTo(command);
+        command.SetAction(r =>
+        {
+            var options = new QuantizationOptions
+            {
+                Method = ParseMethod(r.GetValue(method)!),
+                Percentile = r.GetValue(percentile) is > 0 and <= 100 and var p ? p : throw new UsageException("--percentile must be in (0, 100]"),
+                PerChannel = r.GetValue(perChannel),
+                Symmetric = r.GetValue(symmetric),
+                ActivationType = r.GetValue(activationType)?.ToLowerInvariant() switch
+                {
+                    "uint8" => DataType.UInt8,
+                    "int8" => DataType.Int8,
+                    var t => throw new UsageException($"--activation-type '{t}': use uint8 or int8"),
+                },
+                ReduceRange = r.GetValue(reduceRange),
+                Exclude = r.GetValue(exclude) ?? [],
+                Threads = r.GetValue(threads) >= 1 ? r.GetValue(threads) : throw new UsageException("--threads must be at least 1"),
+            };
+            return Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(calibration)!, sampling.Parse(r), options, r.GetValue(json), stdout, stderr);
+        });
+        return command;
+    }
+
+    private static CalibrationMethod ParseMethod(string name) => name.ToLowerInvariant() switch
+    {
+        "minmax" => CalibrationMethod.MinMax,
+        "percentile" => CalibrationMethod.Percentile,
+        "entropy" => CalibrationMethod.Entropy,
+        "mse" => CalibrationMethod.Mse,
+        _ => throw new UsageException($"--method '{name}': use minmax, percentile, entropy or mse"),
+    };
+
+    private static int Run(FileInfo modelFile, FileInfo outputFile, string data, SampleOptions sampleOptions, QuantizationOptions options,
+        bool asJson, TextWriter stdout, TextWriter stderr)
+    {
+        if (!modelFile.Exists) throw new FileNotFoundException($"model file '{modelFile.FullName}' does not exist", modelFile.FullName);
+        if (OptimizeCommand.SameFile(modelFile, outputFile))
+            throw new UsageException($"--output '{outputFile.FullName}' is the input model: write to another file");
+        var model = OnnxModel.Load(modelFile.FullName);
+        var samples = SampleSources.Open(data, model.Graph.RuntimeInputs().ToList(), sampleOptions);
+        var bar = asJson ? null : new ProgressBar(stderr);
+        var progress = bar is null ? null : new SyncProgress(p => bar.Report(p.Stage, p.Done, p.Total));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var report = ModelQuantizer.Quantize(model, samples, options, progress);
+
+        string? directory = Path.GetDirectoryName(outputFile.FullName);
+        if (directory is not null) Directory.CreateDirectory(directory);
+        OnnxModel.Save(model, outputFile.FullName);
+        long before = modelFile.Length, after = new FileInfo(outputFile.FullName).Length;
+        var result = new QuantizeResult(modelFile.ToString(), outputFile.ToString(), samples.Description, options.Method.ToString().ToLowerInvariant(),
+            DataTypes.OnnxName(options.ActivationType), options.PerChannel, options.Symmetric, options.ReduceRange, before, after,
+            started.Elapsed.TotalSeconds, report);
+        if (asJson) stdout.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.QuantizeResult));
+        else Write(result, stdout);
+        return CliApp.Success;
+    }
+
+    private static void Write(QuantizeResult r, TextWriter w)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var q = r.Report;
+        w.WriteLine($"model        {r.Model}" + (q.OpsetFrom != q.OpsetTo ? $" (ai.onnx opset {q.OpsetFrom} upgraded to {q.OpsetTo})" : ""));
+        w.WriteLine($"calibration  {r.Calibration}, {r.Method}");
+        w.WriteLine($"scheme       {r.ActivationType}{(r.Symmetric ? " symmetric" : "")} activations per tensor, int8{(r.ReduceRange ? " (7-bit)" : "")} weights {(r.PerChannel ? "per channel" : "per tensor")}, int32 bias");
+        w.WriteLine("quantized    " + string.Join(", ", q.QuantizedNodes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Value} {kv.Key}")));
+        if (q.FloatNodes.Count > 0)
+        {
+            w.WriteLine($"float        {q.FloatNodes.Count} node{(q.FloatNodes.Count == 1 ? "" : "s")}:");
+            foreach (var (node, reason) in q.FloatNodes.Take(20)) w.WriteLine($"  {node}: {reason}");
+            if (q.FloatNodes.Count > 20) w.WriteLine($"  ... and {q.FloatNodes.Count - 20} more (--json lists all)");
+        }
+        w.WriteLine(string.Create(ci, $"size         {BenchCommand.FormatBytes(r.BytesBefore)} -> {BenchCommand.FormatBytes(r.BytesAfter)} ({100.0 * r.BytesAfter / r.BytesBefore:F1}%)"));
+        w.WriteLine(string.Create(ci, $"wrote        {r.Output} in {r.Seconds:F1} s"));
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and draw out of order).</summary>
+    private sealed class SyncProgress(Action<QuantizationProgress> report) : IProgress<QuantizationProgress>
+    {
+        public void Report(QuantizationProgress value) => report(value);
+    }
+}
+
+/// <summary>What <c>pinhole quantize --json</c> prints.</summary>
+internal sealed record QuantizeResult(string Model, string Output, string Calibration, string Method, string ActivationType, bool PerChannel,
+    bool Symmetric, bool ReduceRange, long BytesBefore, long BytesAfter, double Seconds, QuantizationReport Report);
