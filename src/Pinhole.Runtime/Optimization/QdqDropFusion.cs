@@ -4,9 +4,9 @@ using Pinhole.IR;
 namespace Pinhole.Runtime.Optimization;
 
 /// <summary>
-/// DequantizeLinear → data-movement op (Flatten, Reshape, Transpose, Squeeze, Unsqueeze) → QuantizeLinear
-/// with the same scale and zero point ⇒ the op alone on the quantized values: exact, since these ops only move
-/// values (ORT's "drop QDQ" rules).
+/// DequantizeLinear → data-movement op (Flatten, Reshape, Transpose, Squeeze, Unsqueeze) or MaxPool → QuantizeLinear
+/// with the same scale and zero point ⇒ the op alone on the quantized values: exact, since these ops only move or
+/// select values, and quantization is monotonic (ORT's "drop QDQ" rules).
 /// </summary>
 internal sealed class QdqDropFusion : IGraphRewrite
 {
@@ -17,7 +17,7 @@ internal sealed class QdqDropFusion : IGraphRewrite
 
     public bool TryApply(GraphRewriter rewriter, Node node)
     {
-        if (node is not { OpType: "Flatten" or "Reshape" or "Transpose" or "Squeeze" or "Unsqueeze", Domain: "" }
+        if (node is not { OpType: "Flatten" or "Reshape" or "Transpose" or "Squeeze" or "Unsqueeze" or "MaxPool", Domain: "" }
             || node.Inputs.Count < 1 || node.Outputs.Count != 1) return false;
         var q = QdqMatch.QuantizeOf(rewriter, node);
         if (q is null) return false;

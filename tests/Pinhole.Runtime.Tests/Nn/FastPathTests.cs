@@ -54,6 +54,30 @@ public class FastPathTests
         }, iter: 300);
     }
 
+    [Fact]
+    public void Int8MaxPoolMatchesReference()
+    {
+        var gen = Gen.Select(Gen.Int[1, 3], Gen.Int[1, 40], Gen.Int[1, 40], Gen.Int[1, 4], Gen.Int[1, 4], Gen.Int[1, 3], Gen.Int[1, 3])
+            .Select(Gen.Int[0, 2].Array[4], Gen.Int[0, 1], Gen.Bool, (t, pads, ceil, signed) => (t, pads, ceil, signed));
+        gen.Sample(c =>
+        {
+            var ((planes, h, w, kh, kw, sh, sw), pads, ceil, signed) = c;
+            pads[0] = Math.Min(pads[0], kh - 1); pads[2] = Math.Min(pads[2], kh - 1);
+            pads[1] = Math.Min(pads[1], kw - 1); pads[3] = Math.Min(pads[3], kw - 1);
+            if (h + pads[0] + pads[2] < kh || w + pads[1] + pads[3] < kw) return;
+            var rng = new Random(h * 31 + w);
+            int n = planes * h * w;
+            Tensor x = signed
+                ? Tensor.FromArray(Enumerable.Range(0, n).Select(_ => (sbyte)rng.Next(-128, 128)).ToArray(), [1, planes, h, w])
+                : Tensor.FromArray(Enumerable.Range(0, n).Select(_ => (byte)rng.Next(0, 256)).ToArray(), [1, planes, h, w]);
+            NodeAttribute[] attrs = [NodeAttribute.Of("kernel_shape", new long[] { kh, kw }), NodeAttribute.Of("strides", new long[] { sh, sw }),
+                NodeAttribute.Of("pads", pads.Select(p => (long)p).ToArray()), NodeAttribute.Of("ceil_mode", (long)ceil)];
+            var fast = Both("MaxPool", [x], 19, attrs, out var reference);
+            Assert.Equal(reference[0].Shape, fast[0].Shape);
+            Assert.Equal(reference[0].Bytes().ToArray(), fast[0].Bytes().ToArray());
+        }, iter: 300);
+    }
+
     [Theory]
     [InlineData(3, 2, 1, 1)]
     [InlineData(2, 2, 0, 0)]

@@ -135,6 +135,43 @@ public class QdqFusionTests
     }
 
     [Fact]
+    public void MaxPoolBetweenEqualQdqPairsRunsOnQuantizedValues()
+    {
+        var m = new QdqTestModel();
+        var x = m.QDQ(m.Input("x", 1, 3, 9, 9), 0.02f, 100);
+        var pool = m.Op("MaxPool", [x], "", NodeAttribute.Of("kernel_shape", new long[] { 3, 3 }), NodeAttribute.Of("strides", new long[] { 2, 2 }),
+            NodeAttribute.Of("pads", new long[] { 1, 1, 1, 1 }));
+        m.Output(m.DQ(m.Q(pool, 0.02f, 100), 0.02f, 100));
+        Assert.Equal(["QuantizeLinear", "MaxPool", "DequantizeLinear"], m.OptimizedOps());
+        Assert.Equal(0f, m.MaxDifference(2f));
+    }
+
+    [Fact]
+    public void ConcatWithSharedParametersBecomesAPlainConcatOfQuantizedValues()
+    {
+        var m = new QdqTestModel();
+        var a = m.QDQ(m.Input("a", 1, 2, 3, 3), 0.05f, 120);
+        var b = m.QDQ(m.Input("b", 1, 4, 3, 3), 0.05f, 120);
+        var cat = m.Op("Concat", [a, b], "", NodeAttribute.Of("axis", 1L));
+        m.Output(m.DQ(m.Q(cat, 0.05f, 120), 0.05f, 120));
+        Assert.Equal(["QuantizeLinear", "QuantizeLinear", "Concat", "DequantizeLinear"], m.OptimizedOps());
+        Assert.Equal(0f, m.MaxDifference(3f));
+    }
+
+    [Fact]
+    public void ConcatWithDifferentParametersBecomesQLinearConcat()
+    {
+        var m = new QdqTestModel();
+        var a = m.QDQ(m.Input("a", 1, 2, 3, 3), 0.05f, 120);
+        var b = m.QDQ(m.Input("b", 1, 4, 3, 3), 0.02f, 128);
+        var cat = m.Op("Concat", [a, b], "", NodeAttribute.Of("axis", 1L));
+        m.Output(m.DQ(m.Q(cat, 0.05f, 120), 0.05f, 120));
+        Assert.Equal(["QuantizeLinear", "QuantizeLinear", "QLinearConcat", "DequantizeLinear"], m.OptimizedOps());
+        // Requantizing once per input rounds like DequantizeLinear -> QuantizeLinear does.
+        Assert.InRange(m.MaxDifference(3f), 0f, 0.05f * 1.001f);
+    }
+
+    [Fact]
     public void FlattenBetweenDifferentQdqPairsStays()
     {
         var m = new QdqTestModel();

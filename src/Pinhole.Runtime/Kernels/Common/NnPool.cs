@@ -145,6 +145,20 @@ internal sealed class NnPoolKernel : OpKernel
                 return;
             }
         }
+        if (!wantIndices && _kind == NnPoolKind.Max && x.Type is DataType.UInt8 or DataType.Int8 && rank <= 2 && d[1] == 1 && d[2] == 1 && NnFast.Enabled)
+        {
+            var g = new NnPool2D(inSize[1], inSize[2], outSize[1], outSize[2], k[1], k[2], s[1], s[2],
+                padBegin[1], padBegin[2], padEnd[1], padEnd[2], true, _countIncludePad);
+            if (NnPoolInt8.Supports(g))
+            {
+                _lastPath = "row-buffer int8";
+                var q = context.OutputUninitialized(0, x.Type, outShape);
+                int planeCount = x.Shape[0] * x.Shape[1];
+                if (x.Type == DataType.UInt8) NnPoolInt8.Run(x.ReadOnlySpan<byte>(), q.Span<byte>(), planeCount, g, context.Options.IntraOpThreads);
+                else NnPoolInt8.Run(x.ReadOnlySpan<sbyte>(), q.Span<sbyte>(), planeCount, g, context.Options.IntraOpThreads);
+                return;
+            }
+        }
         var y = context.Output(0, x.Type, outShape);
         var indices = wantIndices ? context.Output(1, DataType.Int64, outShape) : null;
         if (y.Length == 0) return;
