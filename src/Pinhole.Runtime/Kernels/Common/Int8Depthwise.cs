@@ -51,7 +51,7 @@ internal static unsafe class Int8Depthwise
                 var epi = new EpilogueArgs(null, null, null);
                 ConvDepthwise.Run(fx, w + ((nint)c0 * s.Kh * s.Kw), bias + c0, fy, count, count, s, epi, 1, isa);
                 for (int c = 0; c < count; c++)
-                    Narrow(fy + ((nint)c * outSize), outSize, scale[c0 + c], zy, min, max, y + ((first + c) * outSize));
+                    Int8Convert.Requantize(fy + ((nint)c * outSize), outSize, scale[c0 + c], zy, min, max, y + ((first + c) * outSize));
             }
         }
     }
@@ -70,25 +70,5 @@ internal static unsafe class Int8Depthwise
         }
         if (signedInput) for (; i < count; i++) dst[i] = ((sbyte*)x)[i] - zx;
         else for (; i < count; i++) dst[i] = x[i] - zx;
-    }
-
-    /// <summary>y = clamp(round_half_even(v * scale) + zy, min, max) for float accumulators v (clamped before rounding, as in <see cref="Int8Output"/>).</summary>
-    private static void Narrow(float* v, int count, float scale, int zy, int min, int max, byte* y)
-    {
-        float lo = min - zy, hi = max - zy;
-        int i = 0;
-        if (Avx512F.IsSupported)
-        {
-            var vs = Vector512.Create(scale);
-            var vlo = Vector512.Create(lo);
-            var vhi = Vector512.Create(hi);
-            var vz = Vector512.Create(zy);
-            for (; i + 16 <= count; i += 16)
-            {
-                var f = Vector512.Min(Vector512.Max(Vector512.Load(v + i) * vs, vlo), vhi);
-                Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(f) + vz).Store(y + i);
-            }
-        }
-        for (; i < count; i++) y[i] = (byte)((int)MathF.Round(Math.Clamp(v[i] * scale, lo, hi)) + zy);
     }
 }
