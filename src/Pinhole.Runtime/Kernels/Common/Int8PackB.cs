@@ -51,6 +51,29 @@ internal static unsafe class Int8PackB
                 }
             }
         }
+        else if (wide && !src.Transposed && w == nr && nr % 16 == 0 && Sse2.IsSupported)
+        {
+            // Two rows of 16 columns widen to int16 and interleave into 16 columns of two int16.
+            var flip = Vector128.Create((byte)(src.Signed ? 0x80 : 0));
+            for (; (g * 2) + 1 < k; g++)
+            {
+                byte* s = src.Data + ((nint)g * 2 * src.Ld) + j0;
+                byte* d = dst + ((nint)g * nr * 4);
+                for (int j = 0; j < nr; j += 16, d += 64)
+                {
+                    var r0 = Vector128.Load(s + j) ^ flip;
+                    var r1 = Vector128.Load(s + j + src.Ld) ^ flip;
+                    var w0 = Sse2.UnpackLow(r0, Vector128<byte>.Zero).AsInt16();
+                    var w1 = Sse2.UnpackLow(r1, Vector128<byte>.Zero).AsInt16();
+                    var w2 = Sse2.UnpackHigh(r0, Vector128<byte>.Zero).AsInt16();
+                    var w3 = Sse2.UnpackHigh(r1, Vector128<byte>.Zero).AsInt16();
+                    Sse2.UnpackLow(w0, w1).AsByte().Store(d);
+                    Sse2.UnpackHigh(w0, w1).AsByte().Store(d + 16);
+                    Sse2.UnpackLow(w2, w3).AsByte().Store(d + 32);
+                    Sse2.UnpackHigh(w2, w3).AsByte().Store(d + 48);
+                }
+            }
+        }
         else if (!wide && src.Transposed && w == nr)
         {
             // A column's group is four consecutive bytes of its row.
