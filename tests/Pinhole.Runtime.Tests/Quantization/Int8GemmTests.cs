@@ -73,8 +73,11 @@ public unsafe class Int8GemmTests
             var (min, max) = signedY ? (-128, 127) : (0, 255);
             var expected = Reference(w, m, k, x, transposed, signedX, n, zx, zw, bias, scale, zy, min, max, out var unrounded);
 
-            var packed = Int8PackedWeights.Pack(w, m, k, k, forceWide);
-            Assert.Equal(forceWide || Int8PackedWeights.CanSaturate(w, m, k, k), packed.Wide);
+            // Layouts: int16, u8 with residuals for every saturating pair (however many), or the automatic choice.
+            bool? layout = forceWide ? true : (flags & 128) != 0 ? false : null;
+            var packed = Int8PackedWeights.Pack(w, m, k, k, layout);
+            if (layout is not null) Assert.Equal(layout.Value, packed.Wide);
+            if (!saturating && layout is null) Assert.False(packed.Wide);
             // The zero point as the input gives it: Int8Requant adds the 128 of the u8 shift for int8 activations itself.
             var requant = new Int8Requant(packed.RowSums, zw, bias, scale, k, zx);
             var y = new byte[m * n];
@@ -103,6 +106,14 @@ public unsafe class Int8GemmTests
         Assert.True(Int8PackedWeights.Pack(new sbyte[] { 127, 2, 0, 0 }, 1, 4, 4).Wide);
         Assert.False(Int8PackedWeights.Pack(new sbyte[] { -128, 0, 64, 64 }, 1, 4, 4).Wide);
         Assert.False(Int8PackedWeights.Pack(new sbyte[] { 127, 0, 127, 0 }, 1, 4, 4).Wide);
+        // One saturating pair in 64 keeps the u8 layout, with that pair's residual (2 - 1 = 1) kept aside.
+        var w = new sbyte[128];
+        w[0] = 127;
+        w[1] = 2;
+        var packed = Int8PackedWeights.Pack(w, 1, 128, 128);
+        Assert.False(packed.Wide);
+        Assert.Equal([1], packed.CorrectionValue);
+        Assert.Equal(129, packed.RowSums[0]);
     }
 
     [Theory]
@@ -115,7 +126,7 @@ public unsafe class Int8GemmTests
             int m = 9, k = 1001, n = 37;
             var w = Enumerable.Repeat(wv, m * k).ToArray();
             var x = Enumerable.Repeat((byte)255, k * n).ToArray();
-            var packed = Int8PackedWeights.Pack(w, m, k, k);
+            var packed = Int8PackedWeights.Pack(w, m, k, k, wv == -128 ? null : false);
             Assert.Equal(wv == -128, packed.Wide);
             var requant = new Int8Requant(packed.RowSums, new int[m], null, Enumerable.Repeat(1f, m).ToArray(), k, 0);
             var y = new float[m * n];

@@ -104,6 +104,8 @@ internal static unsafe class Int8Gemm
                     for (int rpan = r0; rpan < r1; rpan++)
                     {
                         Tile(isa, wide, portable, pa + ((nint)rpan * a.PanelBytes), panel, groups, nr, tile);
+                        if (a.CorrectionStart is { } start && start[rpan] < start[rpan + 1])
+                            Int8GemmKernels.Correct(a, start[rpan], start[rpan + 1], panel, nr, tile);
                         int i0 = rpan * Int8GemmKernels.Mr;
                         output.Store(tile, nr, colSum, i0, Math.Min(Int8GemmKernels.Mr, m - i0), j0, w);
                     }
@@ -139,6 +141,8 @@ internal static unsafe class Int8Gemm
                     for (int rpan = r0; rpan < r1; rpan++)
                     {
                         Gemv(isa, wide, portable, pa + ((nint)rpan * a.PanelBytes), bx, groups, c);
+                        if (a.CorrectionStart is { } start && start[rpan] < start[rpan + 1])
+                            Int8GemmKernels.CorrectGemv(a, start[rpan], start[rpan + 1], bx, c);
                         int i0 = rpan * Int8GemmKernels.Mr;
                         output.Store(c, 1, &colSum, i0, Math.Min(Int8GemmKernels.Mr, m - i0), j, 1);
                     }

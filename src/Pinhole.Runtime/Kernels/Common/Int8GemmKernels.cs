@@ -159,4 +159,44 @@ internal static unsafe class Int8GemmKernels
             for (int r = 0; r < Mr; r++)
                 c[r] += Dot(bx + (g * 32) + (r * 4), a + (g * 32) + (r * 4), wide);
     }
+
+    /// <summary>
+    /// Adds the residuals of shrunk saturating weight pairs (entries e0 .. e1 of <paramref name="a"/>) to a tile:
+    /// tile[row][j] += residual * x[k][j], x read back from the packed u8 panel (byte k % 4 of column j's group k / 4).
+    /// </summary>
+    public static void Correct(Int8PackedWeights a, int e0, int e1, byte* panel, int nr, int* tile)
+    {
+        var index = a.CorrectionIndex;
+        var value = a.CorrectionValue;
+        for (int e = e0; e < e1; e++)
+        {
+            int r = index[e] & 7, k = index[e] >> 3, v = value[e];
+            uint* group = (uint*)(panel + ((nint)(k >> 2) * nr * 4));
+            int shift = (k & 3) * 8;
+            int* row = tile + (r * nr);
+            if (nr == Nr512 && Vector512.IsHardwareAccelerated)
+            {
+                var vv = Vector512.Create(v);
+                var mask = Vector512.Create(0xFFu);
+                var x0 = ((Vector512.Load(group) >>> shift) & mask).AsInt32();
+                var x1 = ((Vector512.Load(group + 16) >>> shift) & mask).AsInt32();
+                (Vector512.Load(row) + (x0 * vv)).Store(row);
+                (Vector512.Load(row + 16) + (x1 * vv)).Store(row + 16);
+                continue;
+            }
+            for (int j = 0; j < nr; j++) row[j] += v * (int)((group[j] >> shift) & 0xFF);
+        }
+    }
+
+    /// <summary>The GEMV form of <see cref="Correct"/>: x[k] from the expanded column (its first copy of each group).</summary>
+    public static void CorrectGemv(Int8PackedWeights a, int e0, int e1, byte* bx, int* c)
+    {
+        var index = a.CorrectionIndex;
+        var value = a.CorrectionValue;
+        for (int e = e0; e < e1; e++)
+        {
+            int r = index[e] & 7, k = index[e] >> 3;
+            c[r] += value[e] * bx[((k >> 2) * 32) + (k & 3)];
+        }
+    }
 }

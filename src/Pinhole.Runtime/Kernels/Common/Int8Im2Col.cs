@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Pinhole.Runtime.Kernels;
 
 /// <summary>
@@ -35,11 +37,25 @@ internal static unsafe class Int8Im2Col
                         byte* src = plane + ((nint)iy * s.Iw) + offX;
                         for (int ox = 0; ox < lo; ox++) d[ox] = pad;
                         if (s.Sw == 1) new ReadOnlySpan<byte>(src + lo, hi - lo).CopyTo(new Span<byte>(d + lo, hi - lo));
+                        else if (s.Sw == 2) Evens(src, d, lo, hi, s.Iw - offX);
                         else for (int ox = lo; ox < hi; ox++) d[ox] = src[ox * s.Sw];
                         for (int ox = hi; ox < s.Ow; ox++) d[ox] = pad;
                     }
                 }
             }
         }
+    }
+
+    /// <summary>d[ox] = src[2 * ox] for lo &lt;= ox &lt; hi; vector loads only while they stay inside the row (src[0 .. limit)).</summary>
+    private static void Evens(byte* src, byte* d, int lo, int hi, int limit)
+    {
+        int ox = lo;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            // 32 input bytes as 16-bit lanes; the truncating narrow keeps the low (even) byte of each.
+            for (; ox + 16 <= hi && (2 * ox) + 32 <= limit; ox += 16)
+                Vector128.Narrow(Vector128.Load((ushort*)(src + (2 * ox))), Vector128.Load((ushort*)(src + (2 * ox) + 16))).Store(d + ox);
+        }
+        for (; ox < hi; ox++) d[ox] = src[2 * ox];
     }
 }
