@@ -282,6 +282,8 @@ internal static class BenchModels
         {
             File("squeezenet1.0", Path.Combine(models, "squeezenet1.0", "model.onnx")),
             StrippedMobileNet(Path.Combine(models, "mobilenetv2-qdq", "model.onnx"), Path.Combine(derived, "mobilenetv2-fp32.onnx")),
+            File("mobilenetv2-qdq", Path.Combine(models, "mobilenetv2-qdq", "model.onnx")),
+            File("mobilenetv2-12-int8", Path.Combine(models, "mobilenetv2-12-int8", "model.onnx")),
             File("ultraface-rfb-320", Path.Combine(models, "ultraface-rfb-320", "model.onnx")),
             File("super-resolution-10", Path.Combine(models, "super-resolution-10", "model.onnx")),
             File("tf-bert-qa-small", Path.Combine(models, "tf-bert-qa-small", "model.onnx")),

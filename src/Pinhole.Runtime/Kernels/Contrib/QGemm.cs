@@ -17,16 +17,76 @@ internal sealed class QGemm : OpKernel
     private readonly bool _transA;
     private readonly bool _transB;
 
+    private readonly Int8MatMulPlan? _plan;
+    private readonly GemmIsa _isa = Int8Gemm.Resolve(Isa.ForKernel);
+
     private QGemm(KernelInfo info)
     {
         _alpha = info.GetFloat("alpha", 1f);
         _transA = info.GetInt("transA", 0) != 0;
         _transB = info.GetInt("transB", 0) != 0;
+        _plan = _transA ? null : TryPlan(info);
     }
 
-    public override void Execute(KernelContext context)
+    /// <summary>The int8 GEMM plan for a constant B with constant scalar/per-column parameters and a per-column (or no) C.</summary>
+    private Int8MatMulPlan? TryPlan(KernelInfo info)
     {
-        var a = context.Input(0);
+        var b = info.ConstantInput(3);
+        var aScale = info.ConstantInput(1);
+        var bScale = info.ConstantInput(4);
+        var aZero = info.HasInput(2) ? info.ConstantInput(2) : null;
+        var bZero = info.HasInput(5) ? info.ConstantInput(5) : null;
+        var c = info.HasInput(6) ? info.ConstantInput(6) : null;
+        var yScale = info.HasInput(7) ? info.ConstantInput(7) : null;
+        var yZero = info.HasInput(8) ? info.ConstantInput(8) : null;
+        if (b is null || aScale is null || bScale is null || (info.HasInput(2) && aZero is null) || (info.HasInput(5) && bZero is null)
+            || (info.HasInput(6) && c is null) || (info.HasInput(7) && yScale is null) || (info.HasInput(8) && yZero is null))
+            return null;
+        if (b.Rank != 2 || aScale.Length != 1 || (aZero is not null && aZero.Length != 1) || (yScale is not null && yScale.Length != 1))
+            return null;
+        if (yZero is not null && (yZero.Length != 1 || yZero.Type is not (DataType.Int8 or DataType.UInt8))) return null;
+        int n = _transB ? b.Shape[0] : b.Shape[1];
+        var sb = Int8Requant.PerRowFloats(bScale, n);
+        if (sb is null) return null;
+        int[]? bias = null;
+        if (c is not null)
+        {
+            // Only a C that is the same for every row folds into the per-column constants.
+            if (c.Type != DataType.Int32 || c.Rank > 2 || (c.Rank == 2 && c.Shape[0] != 1) || (c.Length != 1 && c.Length != n)) return null;
+            bias = new int[n];
+            var cv = c.ReadOnlySpan<int>();
+            for (int j = 0; j < n; j++) bias[j] = cv[c.Length == 1 ? 0 : j];
+        }
+        float sa = (float)aScale.GetDouble(0), sy = yScale is null ? 1f : (float)yScale.GetDouble(0);
+        var scale = new float[n];
+        for (int j = 0; j < n; j++)
+        {
+            scale[j] = _alpha * sa * sb[j]; // as the reference computes it
+            if (yScale is not null) scale[j] /= sy;
+        }
+        int za = aZero is null ? 0 : (int)ReadInt64(aZero, 0), zy = yZero is null ? 0 : (int)ReadInt64(yZero, 0);
+        return Int8MatMulPlan.TryCreate(b, _transB, bZero, bias, scale, za, zy);
+    }
+
+    public override string Variant => _plan is null ? "reference" : $"int8gemm{(_plan.Weights.Wide ? "-s16" : "")}/{Int8Gemm.Name(_isa)}";
+
+    public override unsafe void Execute(KernelContext context)
+    {
+        var plan = _plan;
+        var a0 = context.Input(0);
+        if (plan is not null && a0.Type is DataType.Int8 or DataType.UInt8 && a0.Rank == 2 && a0.Shape[1] == plan.K)
+        {
+            var yZeroPoint = context.OptionalInput(8);
+            int rows = a0.Shape[0];
+            var outType = yZeroPoint?.Type ?? DataType.Float;
+            var yt = context.OutputUninitialized(0, outType, [rows, plan.N]);
+            fixed (byte* pa = a0.Bytes())
+            fixed (byte* py = yt.Bytes())
+                plan.Run(pa, a0.Type == DataType.Int8, rows, yZeroPoint is null ? null : py, yZeroPoint is null ? (float*)py : null, outType,
+                    context.Options.IntraOpThreads, _isa);
+            return;
+        }
+        var a = a0;
         var b = context.Input(3);
         var c = context.OptionalInput(6);
         var yScale = context.OptionalInput(7);

@@ -4,7 +4,12 @@ using static Pinhole.Runtime.Kernels.QuantizationHelpers;
 
 namespace Pinhole.Runtime.Kernels;
 
-/// <summary>QLinearConv: quantized convolution, int32 accumulation plus int32 bias, requantized per output channel.</summary>
+/// <summary>
+/// QLinearConv: quantized convolution, int32 accumulation plus int32 bias, requantized per output channel. With constant
+/// weights and quantization parameters (<see cref="Int8ConvPlan"/>), 2-D convolutions run on the int8 kernels: 1x1
+/// stride 1 as a GEMM straight on the NCHW input, other shapes as im2col into a per-thread buffer plus GEMM, depthwise
+/// on the exact float depthwise path; the requantization is fused. Everything else takes the reference path below.
+/// </summary>
 internal sealed class QLinearConv : OpKernel
 {
     [ModuleInitializer]
@@ -12,10 +17,22 @@ internal sealed class QLinearConv : OpKernel
 
     private readonly ConvAttributes _attributes;
     private readonly int[]? _packedWeights;
+    private readonly Int8ConvPlan? _plan;
+    private readonly GemmIsa _isa;
+    private Cached? _last;
+
+    [ThreadStatic] private static byte[]? _columns;
 
     private QLinearConv(KernelInfo info)
     {
         _attributes = new ConvAttributes(info);
+        _isa = Int8Gemm.Resolve(Isa.ForKernel);
+        _plan = Int8ConvPlan.TryCreate(info, _attributes.Group);
+        if (_plan is not null)
+        {
+            info.ReleaseConstantInput(3); // only W's shape is read at run time
+            return;
+        }
         var w = info.ConstantInput(3);
         bool zeroKnown = !info.HasInput(5) || info.ConstantInput(5) is not null;
         if (w is not null && zeroKnown && w.Type is DataType.Int8 or DataType.UInt8)
@@ -25,7 +42,99 @@ internal sealed class QLinearConv : OpKernel
         }
     }
 
-    public override void Execute(KernelContext context)
+    public override string Variant => _plan is null ? "reference"
+        : _plan.Kind == Int8ConvPlan.Method.Depthwise ? $"depthwise-f32exact/{Isa.Name(Isa.ForKernel)}"
+        : $"{(IsPointwise(_plan.WShape) ? "1x1" : "im2col")}-int8gemm{(_plan.Weights[0].Wide ? "-s16" : "")}/{Int8Gemm.Name(_isa)}";
+
+    private bool IsPointwise(int[] wShape)
+    {
+        bool p = wShape[2] == 1 && wShape[3] == 1 && _attributes.AutoPad is "NOTSET" or "VALID";
+        if (_attributes.Strides is { } s) foreach (int v in s) p &= v == 1;
+        if (_attributes.Pads is { } pads && _attributes.AutoPad == "NOTSET") foreach (int v in pads) p &= v == 0;
+        return p;
+    }
+
+    /// <summary>The geometry of the last input shape (immutable; replaced when the shape changes).</summary>
+    private sealed record Cached(int[] XShape, ConvGeometry Geometry, int[] OutShape, ConvDepthwise.Shape Shape, bool Pointwise);
+
+    public override unsafe void Execute(KernelContext context)
+    {
+        var plan = _plan;
+        var x = context.Input(0);
+        if (plan is null || x.Type is not (DataType.Int8 or DataType.UInt8) || x.Rank != 4)
+        {
+            ExecuteReference(context);
+            return;
+        }
+        var outType = plan.OutputType ?? x.Type;
+        var geo = _last;
+        if (geo is null || !geo.XShape.AsSpan().SequenceEqual(x.Shape))
+        {
+            var g = _attributes.Resolve(context, x.Shape, plan.WShape);
+            var s = new ConvDepthwise.Shape(g.InSpatial[0], g.InSpatial[1], g.Kernel[0], g.Kernel[1], g.OutSpatial[0], g.OutSpatial[1],
+                g.Strides[0], g.Strides[1], g.Dilations[0], g.Dilations[1], g.PadsBegin[0], g.PadsBegin[1]);
+            bool pointwise = s.Kh == 1 && s.Kw == 1 && s.Sh == 1 && s.Sw == 1 && s.Pt == 0 && s.Pl == 0 && s.Oh == s.Ih && s.Ow == s.Iw;
+            _last = geo = new Cached((int[])x.Shape.Clone(), g, [g.Batch, g.OutChannels, .. g.OutSpatial], s, pointwise);
+        }
+        var y = context.OutputUninitialized(0, outType, geo.OutShape);
+        var (min, max) = Range(outType);
+        int threads = context.Options.IntraOpThreads;
+        var shape = geo.Shape;
+        int batch = geo.Geometry.Batch, channels = geo.Geometry.InChannels, m = geo.Geometry.OutChannels;
+        int inSize = shape.Ih * shape.Iw, outSize = shape.Oh * shape.Ow;
+        if (outSize == 0 || batch == 0) return;
+        bool signedInput = x.Type == DataType.Int8;
+        fixed (byte* px = x.Bytes())
+        fixed (byte* py = y.Bytes())
+        {
+            if (plan.Kind == Int8ConvPlan.Method.Depthwise)
+            {
+                fixed (float* pw = plan.DepthwiseWeights)
+                fixed (float* pb = plan.DepthwiseBias)
+                fixed (float* ps = plan.Scale)
+                    Int8Depthwise.Run(px, signedInput, plan.InputZero, pw, pb, ps, py, plan.OutputZero, min, max, batch * channels, channels, shape,
+                        threads, Isa.ForKernel);
+                return;
+            }
+            var requant = plan.Requant!;
+            int group = plan.Group, cg = channels / group, mg = m / group;
+            int k = cg * shape.Kh * shape.Kw;
+            byte* col = null;
+            byte[]? colArray = null;
+            if (!geo.Pointwise)
+            {
+                colArray = _columns;
+                if (colArray is null || colArray.Length < (long)k * outSize) _columns = colArray = new byte[(long)k * outSize];
+            }
+            fixed (byte* pcol = colArray)
+            fixed (int* rowOffset = requant.RowOffset(signedInput))
+            fixed (int* weightZero = requant.WeightZero)
+            fixed (float* scale = requant.Scale)
+            {
+                col = pcol;
+                for (int n = 0; n < batch; n++)
+                {
+                    for (int g = 0; g < group; g++)
+                    {
+                        byte* xg = px + ((((nint)n * channels) + (g * cg)) * inSize);
+                        byte* b = xg;
+                        if (!geo.Pointwise)
+                        {
+                            Int8Im2Col.Run(xg, cg, shape, (byte)plan.InputZero, col);
+                            b = col;
+                        }
+                        var source = new Int8Source(b, outSize, transposed: false, signedInput);
+                        nint r0 = (nint)g * mg;
+                        var output = new Int8Output(rowOffset + r0, weightZero == null ? null : weightZero + r0, scale + r0,
+                            py + ((((nint)n * m) + r0) * outSize), outSize, 1, plan.OutputZero, min, max);
+                        Int8Gemm.Run(plan.Weights[g], source, outSize, output, threads, _isa);
+                    }
+                }
+            }
+        }
+    }
+
+    private void ExecuteReference(KernelContext context)
     {
         var x = context.Input(0);
         var xScale = context.Input(1);

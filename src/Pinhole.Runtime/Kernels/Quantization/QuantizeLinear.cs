@@ -45,6 +45,21 @@ internal sealed class QuantizeLinear : OpKernel
             throw context.Error($"y_zero_point shape {Tensor.FormatShape(zero.Shape)} differs from y_scale shape {Tensor.FormatShape(scale.Shape)}");
         if (!DataTypes.IsFloatingPoint(x.Type) && x.Type != DataType.Int32)
             throw context.Error($"input type {DataTypes.OnnxName(x.Type)} is not supported");
+        if (x.Type == DataType.Float && scale.Length == 1 && _blockSize == 0 && outType is DataType.Int8 or DataType.UInt8 && scale.Type == DataType.Float)
+        {
+            // Per-tensor float to 8-bit: one vectorized pass, no float temporaries.
+            var (lo, hi) = Range(outType);
+            float s = scale.ReadOnlySpan<float>()[0];
+            int zp = zero is null ? 0 : (int)ReadInt64(zero, 0);
+            var yq = context.OutputUninitialized(0, outType, x.Shape);
+            unsafe
+            {
+                fixed (float* px = x.ReadOnlySpan<float>())
+                fixed (byte* py = yq.Bytes())
+                    Int8Convert.Quantize(px, x.Length, s, zp, lo, hi, py);
+            }
+            return;
+        }
         var layout = ScaleLayout.Create(context, x.Shape, scale.Shape, _axis, _blockSize);
         var xf = ToFloatArray(x);
         var sf = ToFloatArray(scale);

@@ -1,0 +1,202 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Pinhole.Runtime.Kernels;
+
+/// <summary>
+/// Register-blocked micro-kernels of the int8 GEMM: an 8-row panel of packed weights (<see cref="Int8PackedWeights"/>)
+/// times one packed activation panel (<c>[group][column][4 bytes]</c>, NR columns) into an 8 x NR int32 tile, and the
+/// GEMV form for a single activation column (expanded so that each group's 4 bytes repeat once per panel row).
+/// </summary>
+internal static unsafe class Int8GemmKernels
+{
+    public const int Mr = Int8PackedWeights.Mr;
+    public const int Nr512 = 32;
+    public const int Nr256 = 8;
+    public const int Nr128 = 4;
+    public const int NrScalar = 4;
+
+    /// <summary>8 x 32 tile: 16 zmm accumulators; per group two activation vectors and eight weight broadcasts.</summary>
+    public static void Tile512<T>(byte* a, byte* b, int groups, int* c) where T : IInt8Madd
+    {
+        Vector512<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<int> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int g = 0; g < groups; g++, a += 32, b += 128)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 64);
+            var w = Vector512.Create(*(int*)a).AsByte();
+            c00 += T.Madd(b0, w); c01 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 4)).AsByte();
+            c10 += T.Madd(b0, w); c11 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 8)).AsByte();
+            c20 += T.Madd(b0, w); c21 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 12)).AsByte();
+            c30 += T.Madd(b0, w); c31 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 16)).AsByte();
+            c40 += T.Madd(b0, w); c41 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 20)).AsByte();
+            c50 += T.Madd(b0, w); c51 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 24)).AsByte();
+            c60 += T.Madd(b0, w); c61 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 28)).AsByte();
+            c70 += T.Madd(b0, w); c71 += T.Madd(b1, w);
+        }
+        c00.Store(c); c01.Store(c + 16);
+        c10.Store(c + 32); c11.Store(c + 48);
+        c20.Store(c + 64); c21.Store(c + 80);
+        c30.Store(c + 96); c31.Store(c + 112);
+        c40.Store(c + 128); c41.Store(c + 144);
+        c50.Store(c + 160); c51.Store(c + 176);
+        c60.Store(c + 192); c61.Store(c + 208);
+        c70.Store(c + 224); c71.Store(c + 240);
+    }
+
+    /// <summary>8 x 8 tile: 8 ymm accumulators (16 registers in all), one activation vector per group.</summary>
+    public static void Tile256<T>(byte* a, byte* b, int groups, int* c) where T : IInt8Madd
+    {
+        Vector256<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int g = 0; g < groups; g++, a += 32, b += 32)
+        {
+            var b0 = Vector256.Load(b);
+            c0 += T.Madd(b0, Vector256.Create(*(int*)a).AsByte());
+            c1 += T.Madd(b0, Vector256.Create(*(int*)(a + 4)).AsByte());
+            c2 += T.Madd(b0, Vector256.Create(*(int*)(a + 8)).AsByte());
+            c3 += T.Madd(b0, Vector256.Create(*(int*)(a + 12)).AsByte());
+            c4 += T.Madd(b0, Vector256.Create(*(int*)(a + 16)).AsByte());
+            c5 += T.Madd(b0, Vector256.Create(*(int*)(a + 20)).AsByte());
+            c6 += T.Madd(b0, Vector256.Create(*(int*)(a + 24)).AsByte());
+            c7 += T.Madd(b0, Vector256.Create(*(int*)(a + 28)).AsByte());
+        }
+        c0.Store(c); c1.Store(c + 8); c2.Store(c + 16); c3.Store(c + 24);
+        c4.Store(c + 32); c5.Store(c + 40); c6.Store(c + 48); c7.Store(c + 56);
+    }
+
+    /// <summary>8 x 4 tile with 128-bit vectors (SSSE3, ARM SDOT, or the portable form).</summary>
+    public static void Tile128<T>(byte* a, byte* b, int groups, int* c) where T : IInt8Madd
+    {
+        Vector128<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int g = 0; g < groups; g++, a += 32, b += 16)
+        {
+            var b0 = Vector128.Load(b);
+            c0 += T.Madd(b0, Vector128.Create(*(int*)a).AsByte());
+            c1 += T.Madd(b0, Vector128.Create(*(int*)(a + 4)).AsByte());
+            c2 += T.Madd(b0, Vector128.Create(*(int*)(a + 8)).AsByte());
+            c3 += T.Madd(b0, Vector128.Create(*(int*)(a + 12)).AsByte());
+            c4 += T.Madd(b0, Vector128.Create(*(int*)(a + 16)).AsByte());
+            c5 += T.Madd(b0, Vector128.Create(*(int*)(a + 20)).AsByte());
+            c6 += T.Madd(b0, Vector128.Create(*(int*)(a + 24)).AsByte());
+            c7 += T.Madd(b0, Vector128.Create(*(int*)(a + 28)).AsByte());
+        }
+        c0.Store(c); c1.Store(c + 4); c2.Store(c + 8); c3.Store(c + 12);
+        c4.Store(c + 16); c5.Store(c + 20); c6.Store(c + 24); c7.Store(c + 28);
+    }
+
+    /// <summary>The scalar reference tile (8 x <paramref name="nr"/>) over the same packed layouts.</summary>
+    public static void TileScalar(byte* a, byte* b, int groups, int nr, bool wide, int* c)
+    {
+        for (int i = 0; i < Mr * nr; i++) c[i] = 0;
+        for (int g = 0; g < groups; g++, a += 32, b += nr * 4)
+            for (int r = 0; r < Mr; r++)
+                for (int j = 0; j < nr; j++)
+                    c[(r * nr) + j] += Dot(b + (j * 4), a + (r * 4), wide);
+    }
+
+    /// <summary>The exact sum of one group's products.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Dot(byte* b, byte* a, bool wide) => wide
+        ? (((short*)b)[0] * ((short*)a)[0]) + (((short*)b)[1] * ((short*)a)[1])
+        : (b[0] * (sbyte)a[0]) + (b[1] * (sbyte)a[1]) + (b[2] * (sbyte)a[2]) + (b[3] * (sbyte)a[3]);
+
+    /// <summary>
+    /// GEMV over one panel: c[r] = sum over groups of row r's group times the column's group, with <paramref name="bx"/>
+    /// holding each group's 4 bytes 8 times (32 bytes per group), so both operands are plain vector loads.
+    /// </summary>
+    public static void Gemv512<T>(byte* a, byte* bx, int groups, int* c) where T : IInt8Madd
+    {
+        // Two groups per vector: lanes 0-7 hold rows 0-7 of group g, lanes 8-15 those of group g + 1 (groups is even).
+        Vector512<int> s0 = default, s1 = default;
+        int g = 0;
+        for (; g + 3 < groups; g += 4)
+        {
+            s0 += T.Madd(Vector512.Load(bx + (g * 32)), Vector512.Load(a + (g * 32)));
+            s1 += T.Madd(Vector512.Load(bx + (g * 32) + 64), Vector512.Load(a + (g * 32) + 64));
+        }
+        if (g < groups) s0 += T.Madd(Vector512.Load(bx + (g * 32)), Vector512.Load(a + (g * 32)));
+        var s = s0 + s1;
+        (s.GetLower() + s.GetUpper()).Store(c);
+    }
+
+    public static void Gemv256<T>(byte* a, byte* bx, int groups, int* c) where T : IInt8Madd
+    {
+        Vector256<int> s0 = default, s1 = default;
+        int g = 0;
+        for (; g + 1 < groups; g += 2)
+        {
+            s0 += T.Madd(Vector256.Load(bx + (g * 32)), Vector256.Load(a + (g * 32)));
+            s1 += T.Madd(Vector256.Load(bx + (g * 32) + 32), Vector256.Load(a + (g * 32) + 32));
+        }
+        if (g < groups) s0 += T.Madd(Vector256.Load(bx + (g * 32)), Vector256.Load(a + (g * 32)));
+        (s0 + s1).Store(c);
+    }
+
+    public static void Gemv128<T>(byte* a, byte* bx, int groups, int* c) where T : IInt8Madd
+    {
+        Vector128<int> lo = default, hi = default;
+        for (int g = 0; g < groups; g++)
+        {
+            lo += T.Madd(Vector128.Load(bx + (g * 32)), Vector128.Load(a + (g * 32)));
+            hi += T.Madd(Vector128.Load(bx + (g * 32) + 16), Vector128.Load(a + (g * 32) + 16));
+        }
+        lo.Store(c);
+        hi.Store(c + 4);
+    }
+
+    public static void GemvScalar(byte* a, byte* bx, int groups, bool wide, int* c)
+    {
+        for (int r = 0; r < Mr; r++) c[r] = 0;
+        for (int g = 0; g < groups; g++)
+            for (int r = 0; r < Mr; r++)
+                c[r] += Dot(bx + (g * 32) + (r * 4), a + (g * 32) + (r * 4), wide);
+    }
+
+    /// <summary>
+    /// Adds the residuals of shrunk saturating weight pairs (entries e0 .. e1 of <paramref name="a"/>) to a tile:
+    /// tile[row][j] += residual * x[k][j], x read back from the packed u8 panel (byte k % 4 of column j's group k / 4).
+    /// </summary>
+    public static void Correct(Int8PackedWeights a, int e0, int e1, byte* panel, int nr, int* tile)
+    {
+        var index = a.CorrectionIndex;
+        var value = a.CorrectionValue;
+        for (int e = e0; e < e1; e++)
+        {
+            int r = index[e] & 7, k = index[e] >> 3, v = value[e];
+            uint* group = (uint*)(panel + ((nint)(k >> 2) * nr * 4));
+            int shift = (k & 3) * 8;
+            int* row = tile + (r * nr);
+            if (nr == Nr512 && Vector512.IsHardwareAccelerated)
+            {
+                var vv = Vector512.Create(v);
+                var mask = Vector512.Create(0xFFu);
+                var x0 = ((Vector512.Load(group) >>> shift) & mask).AsInt32();
+                var x1 = ((Vector512.Load(group + 16) >>> shift) & mask).AsInt32();
+                (Vector512.Load(row) + (x0 * vv)).Store(row);
+                (Vector512.Load(row + 16) + (x1 * vv)).Store(row + 16);
+                continue;
+            }
+            for (int j = 0; j < nr; j++) row[j] += v * (int)((group[j] >> shift) & 0xFF);
+        }
+    }
+
+    /// <summary>The GEMV form of <see cref="Correct"/>: x[k] from the expanded column (its first copy of each group).</summary>
+    public static void CorrectGemv(Int8PackedWeights a, int e0, int e1, byte* bx, int* c)
+    {
+        var index = a.CorrectionIndex;
+        var value = a.CorrectionValue;
+        for (int e = e0; e < e1; e++)
+        {
+            int r = index[e] & 7, k = index[e] >> 3;
+            c[r] += value[e] * bx[((k >> 2) * 32) + (k & 3)];
+        }
+    }
+}

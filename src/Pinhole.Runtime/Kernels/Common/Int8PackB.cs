@@ -1,0 +1,133 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Pinhole.Runtime.Kernels;
+
+/// <summary>
+/// The right operand of the int8 GEMM (activations, K x N, 8-bit): element (k, j) is <c>Data[k * Ld + j]</c>, or
+/// <c>Data[j * Ld + k]</c> when <see cref="Transposed"/> (rows of a MatMul's left operand). Signed (int8) values are
+/// moved to u8 by flipping the sign bit (x + 128); the caller folds the +128 into the zero point.
+/// </summary>
+internal unsafe readonly struct Int8Source(byte* data, int ld, bool transposed, bool signed)
+{
+    public readonly byte* Data = data;
+    public readonly int Ld = ld;
+    public readonly bool Transposed = transposed;
+    public readonly bool Signed = signed;
+
+    public byte At(int k, int j) => (byte)((Transposed ? Data[((nint)j * Ld) + k] : Data[((nint)k * Ld) + j]) ^ (Signed ? 0x80 : 0));
+}
+
+/// <summary>Packs activation panels for the micro-kernels: <c>[group][column][4 bytes]</c>, zero outside K and N.</summary>
+internal static unsafe class Int8PackB
+{
+    /// <summary>Panel of columns j0 .. j0 + nr of the K x N operand.</summary>
+    public static void Panel(in Int8Source src, int k, int n, int j0, int nr, int groups, bool wide, byte* dst)
+    {
+        int w = Math.Min(nr, n - j0);
+        int g = 0;
+        if (!wide && !src.Transposed && w == nr && nr % 16 == 0 && Sse2.IsSupported)
+        {
+            // Four rows of 16 columns interleave into 16 columns of four bytes: two rounds of byte/word unpacks.
+            var flip = Vector128.Create((byte)(src.Signed ? 0x80 : 0));
+            for (; (g * 4) + 3 < k; g++)
+            {
+                byte* s = src.Data + ((nint)g * 4 * src.Ld) + j0;
+                byte* d = dst + ((nint)g * nr * 4);
+                for (int j = 0; j < nr; j += 16, d += 64)
+                {
+                    var r0 = Vector128.Load(s + j) ^ flip;
+                    var r1 = Vector128.Load(s + j + src.Ld) ^ flip;
+                    var r2 = Vector128.Load(s + j + (2 * src.Ld)) ^ flip;
+                    var r3 = Vector128.Load(s + j + (3 * src.Ld)) ^ flip;
+                    var t0 = Sse2.UnpackLow(r0, r1).AsInt16();
+                    var t1 = Sse2.UnpackHigh(r0, r1).AsInt16();
+                    var t2 = Sse2.UnpackLow(r2, r3).AsInt16();
+                    var t3 = Sse2.UnpackHigh(r2, r3).AsInt16();
+                    Sse2.UnpackLow(t0, t2).AsByte().Store(d);
+                    Sse2.UnpackHigh(t0, t2).AsByte().Store(d + 16);
+                    Sse2.UnpackLow(t1, t3).AsByte().Store(d + 32);
+                    Sse2.UnpackHigh(t1, t3).AsByte().Store(d + 48);
+                }
+            }
+        }
+        else if (wide && !src.Transposed && w == nr && nr % 16 == 0 && Sse2.IsSupported)
+        {
+            // Two rows of 16 columns widen to int16 and interleave into 16 columns of two int16.
+            var flip = Vector128.Create((byte)(src.Signed ? 0x80 : 0));
+            for (; (g * 2) + 1 < k; g++)
+            {
+                byte* s = src.Data + ((nint)g * 2 * src.Ld) + j0;
+                byte* d = dst + ((nint)g * nr * 4);
+                for (int j = 0; j < nr; j += 16, d += 64)
+                {
+                    var r0 = Vector128.Load(s + j) ^ flip;
+                    var r1 = Vector128.Load(s + j + src.Ld) ^ flip;
+                    var w0 = Sse2.UnpackLow(r0, Vector128<byte>.Zero).AsInt16();
+                    var w1 = Sse2.UnpackLow(r1, Vector128<byte>.Zero).AsInt16();
+                    var w2 = Sse2.UnpackHigh(r0, Vector128<byte>.Zero).AsInt16();
+                    var w3 = Sse2.UnpackHigh(r1, Vector128<byte>.Zero).AsInt16();
+                    Sse2.UnpackLow(w0, w1).AsByte().Store(d);
+                    Sse2.UnpackHigh(w0, w1).AsByte().Store(d + 16);
+                    Sse2.UnpackLow(w2, w3).AsByte().Store(d + 32);
+                    Sse2.UnpackHigh(w2, w3).AsByte().Store(d + 48);
+                }
+            }
+        }
+        else if (!wide && src.Transposed && w == nr)
+        {
+            // A column's group is four consecutive bytes of its row.
+            uint flip = src.Signed ? 0x80808080u : 0u;
+            for (; (g * 4) + 3 < k; g++)
+            {
+                uint* d = (uint*)(dst + ((nint)g * nr * 4));
+                for (int j = 0; j < nr; j++) d[j] = *(uint*)(src.Data + ((nint)(j0 + j) * src.Ld) + (g * 4)) ^ flip;
+            }
+        }
+        int size = wide ? 2 : 4;
+        for (; g < groups; g++)
+        {
+            byte* d = dst + ((nint)g * nr * 4);
+            for (int j = 0; j < nr; j++)
+            {
+                for (int t = 0; t < size; t++)
+                {
+                    int kk = (g * size) + t;
+                    byte v = j < w && kk < k ? src.At(kk, j0 + j) : (byte)0;
+                    if (wide) ((short*)d)[(j * 2) + t] = v;
+                    else d[(j * 4) + t] = v;
+                }
+            }
+        }
+    }
+
+    /// <summary>Column j of the operand as a GEMV operand: each group's 4 bytes written 8 times (32 bytes per group).</summary>
+    public static void Expanded(in Int8Source src, int k, int j, int groups, bool wide, byte* dst)
+    {
+        int size = wide ? 2 : 4;
+        for (int g = 0; g < groups; g++)
+        {
+            uint group = 0;
+            for (int t = 0; t < size; t++)
+            {
+                int kk = (g * size) + t;
+                uint v = kk < k ? src.At(kk, j) : 0u;
+                group |= wide ? v << (16 * t) : v << (8 * t);
+            }
+            uint* d = (uint*)(dst + ((nint)g * 32));
+            for (int r = 0; r < 8; r++) d[r] = group;
+        }
+    }
+
+    /// <summary>colSum[j] = sum over K of column j of a packed panel (for weight zero points).</summary>
+    public static void ColumnSums(byte* panel, int groups, int nr, bool wide, int* colSum)
+    {
+        for (int j = 0; j < nr; j++) colSum[j] = 0;
+        for (int g = 0; g < groups; g++)
+        {
+            byte* d = panel + ((nint)g * nr * 4);
+            for (int j = 0; j < nr; j++)
+                colSum[j] += wide ? ((short*)d)[2 * j] + ((short*)d)[(2 * j) + 1] : d[4 * j] + d[(4 * j) + 1] + d[(4 * j) + 2] + d[(4 * j) + 3];
+        }
+    }
+}

@@ -1,0 +1,136 @@
+namespace Pinhole.Runtime.Kernels;
+
+/// <summary>
+/// The left operand of the int8 GEMM (weights, M x K, signed 8-bit values), packed once at prepare time into panels of
+/// <see cref="Mr"/> rows: panel p holds, for each group of K, the 4 bytes of each of its rows (<c>[group][row][4 bytes]</c>),
+/// so the micro-kernel broadcasts one 32-bit group per row. Two layouts (see <see cref="IInt8Madd"/>):
+/// <list type="bullet">
+/// <item>u8 x s8, groups of 4 bytes, for VPMADDUBSW, chosen when no pair of weights (k even, k + 1) can saturate its
+/// int16 pair sum: |w0| + |w1| &lt;= 128 in every row (255 * 128 = 32640 &lt;= 32767);</item>
+/// <item>the same u8 x s8 layout when few pairs (at most 1 in <see cref="MaxSaturatingShare"/>) could saturate: the second
+/// weight of such a pair is stored shrunk to sign(w1) * (128 - |w0|), and the rest (a sparse residual per row) is added
+/// to the int32 tile by <see cref="Int8GemmKernels.Correct"/> (sum over the residuals of residual * x[k]);</item>
+/// <item>otherwise int16 x int16, groups of 2 values, for VPMADDWD, which cannot saturate (the same multiplier throughput,
+/// twice the activation bytes; measured 25-35% slower than u8 on Zen 4). All give exact int32 sums, so the choice changes speed only.</item>
+/// </list>
+/// Padding rows and K positions hold weight 0. The group count is even (the 512-bit GEMV reads two groups per vector).
+/// </summary>
+internal sealed class Int8PackedWeights
+{
+    /// <summary>Rows per panel on every path.</summary>
+    public const int Mr = 8;
+
+    /// <summary>Largest share of saturating pairs that the u8 layout takes with residual corrections (each costs about 7 dense products).</summary>
+    public const int MaxSaturatingShare = 32;
+
+    private Int8PackedWeights(int rows, int depth, int groups, bool wide, byte[] data, int[] rowSums)
+    {
+        Rows = rows;
+        Depth = depth;
+        Groups = groups;
+        Wide = wide;
+        Data = data;
+        RowSums = rowSums;
+    }
+
+    public int Rows { get; }
+    public int Depth { get; }
+
+    /// <summary>Groups of K per panel (K / <see cref="GroupSize"/> rounded up to an even count).</summary>
+    public int Groups { get; }
+
+    /// <summary>Whether the int16 layout was chosen (a weight pair could saturate VPMADDUBSW).</summary>
+    public bool Wide { get; }
+
+    /// <summary>K elements per 4-byte group: 4 (u8 x s8) or 2 (int16).</summary>
+    public int GroupSize => Wide ? 2 : 4;
+
+    public int Panels => (Rows + Mr - 1) / Mr;
+
+    /// <summary>Bytes per panel.</summary>
+    public int PanelBytes => Groups * Mr * 4;
+
+    internal byte[] Data { get; }
+
+    /// <summary>Per row, the sum of its weights (for the activation zero-point correction).</summary>
+    public int[] RowSums { get; }
+
+    /// <summary>Residuals of shrunk saturating pairs: entries CorrectionStart[p] .. CorrectionStart[p + 1] belong to panel p (null: none).</summary>
+    internal int[]? CorrectionStart { get; private init; }
+
+    /// <summary>Per residual: (row within the panel) | (k &lt;&lt; 3), and the residual weight.</summary>
+    internal int[] CorrectionIndex { get; private init; } = [];
+    internal int[] CorrectionValue { get; private init; } = [];
+
+    /// <summary>
+    /// Packs <paramref name="rows"/> x <paramref name="depth"/> weights (row stride <paramref name="ld"/>); <paramref name="layout"/>
+    /// forces a layout (tests): true int16, false u8 with residuals however many, null by the share of saturating pairs.
+    /// </summary>
+    public static Int8PackedWeights Pack(ReadOnlySpan<sbyte> w, int rows, int depth, int ld, bool? layout = null)
+    {
+        if (rows < 0 || depth < 0 || ld < depth || (rows > 0 && depth > 0 && (long)(rows - 1) * ld + depth > w.Length))
+            throw new ArgumentException($"weights too small for {rows}x{depth} with stride {ld}", nameof(w));
+        long saturating = SaturatingPairs(w, rows, depth, ld);
+        bool wide = layout ?? saturating * MaxSaturatingShare > (long)rows * (depth / 2);
+        int g = wide ? 2 : 4;
+        int groups = (depth + g - 1) / g;
+        groups += groups & 1;
+        int panels = (rows + Mr - 1) / Mr;
+        var data = new byte[Math.Max(1, panels * groups * Mr * 4)];
+        var sums = new int[rows];
+        var start = !wide && saturating > 0 ? new int[panels + 1] : null;
+        var index = new List<int>();
+        var residual = new List<int>();
+        for (int i = 0; i < rows; i++)
+        {
+            var row = w.Slice(i * ld, depth);
+            int p = i / Mr, r = i % Mr, s = 0;
+            for (int k = 0; k < depth; k++)
+            {
+                int v = row[k];
+                s += v;
+                int at = (((p * groups) + (k / g)) * Mr + r) * 4;
+                if (wide)
+                {
+                    data[at + (2 * (k % 2))] = (byte)v;
+                    data[at + (2 * (k % 2)) + 1] = (byte)(v >> 8);
+                    continue;
+                }
+                if (k % 2 == 1 && Math.Abs((int)row[k - 1]) + Math.Abs(v) > 128)
+                {
+                    int shrunk = Math.Sign(v) * (128 - Math.Abs((int)row[k - 1]));
+                    index.Add(r | (k << 3));
+                    residual.Add(v - shrunk);
+                    v = shrunk;
+                }
+                data[at + (k % 4)] = (byte)v;
+            }
+            sums[i] = s;
+            if (start is not null) start[p + 1] = index.Count;
+        }
+        if (start is not null)
+            for (int p = 1; p <= panels; p++) start[p] = Math.Max(start[p], start[p - 1]);
+        return new Int8PackedWeights(rows, depth, groups, wide, data, sums)
+        {
+            CorrectionStart = start,
+            CorrectionIndex = [.. index],
+            CorrectionValue = [.. residual],
+        };
+    }
+
+    /// <summary>Whether some pair (w[2p], w[2p+1]) of a row has |w0| + |w1| > 128, which VPMADDUBSW could saturate with u8 activations.</summary>
+    public static bool CanSaturate(ReadOnlySpan<sbyte> w, int rows, int depth, int ld) => SaturatingPairs(w, rows, depth, ld) > 0;
+
+    /// <summary>How many pairs (w[2p], w[2p+1]) have |w0| + |w1| > 128.</summary>
+    public static long SaturatingPairs(ReadOnlySpan<sbyte> w, int rows, int depth, int ld)
+    {
+        long count = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            var row = w.Slice(i * ld, depth);
+            for (int k = 0; k + 1 < depth; k += 2)
+                if (Math.Abs((int)row[k]) + Math.Abs((int)row[k + 1]) > 128) count++;
+        }
+        return count;
+    }
+}
