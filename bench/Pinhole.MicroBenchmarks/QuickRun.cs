@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pinhole.Runtime;
 using Pinhole.Runtime.Kernels;
 
 namespace Pinhole.MicroBenchmarks;
@@ -30,12 +31,21 @@ internal static class QuickRun
     /// Only the given convolution shapes (syntax of <see cref="ConvBenchmarks.Parse"/>) at the given thread count, timed by the
     /// node's own elapsed time (median of many runs), so the output allocation of a one-node session does not count.
     /// </summary>
-    public static void RunConvs(int threads, IEnumerable<string> shapes)
+    public static void RunConvs(int threads, IEnumerable<string> shapes, bool int8 = false)
     {
-        foreach (string shape in shapes)
+        foreach (string arg in shapes)
         {
             var times = new List<double>();
-            var (session, inputs) = ConvBenchmarks.Create(shape, threads, e => { if (e.Node.Name == "conv") times.Add(e.Elapsed.TotalMilliseconds); });
+            string variant = "";
+            void Observe(NodeExecution e)
+            {
+                if (e.Node.Name != "conv") return;
+                times.Add(e.Elapsed.TotalMilliseconds);
+                variant = e.Variant;
+            }
+            // int8: a "w:" prefix takes 8-bit weights (the int16 layout) instead of 7-bit ones.
+            string shape = arg.StartsWith("w:", StringComparison.Ordinal) ? arg[2..] : arg;
+            var (session, inputs) = int8 ? Int8ConvBenchmarks.Create(shape, threads, shape != arg, Observe) : ConvBenchmarks.Create(shape, threads, Observe);
             using (session)
             {
                 double flops = ConvBenchmarks.FlopsOf(shape);
@@ -45,7 +55,8 @@ internal static class QuickRun
                 for (int i = 0; i < calls; i++) session.Run(inputs);
                 times.Sort();
                 double median = times[times.Count / 2], best = times[0];
-                Console.WriteLine($"conv {shape} ({threads} thread(s)): median {median:F4} ms = {flops / median / 1e6:F1} GFLOP/s (best {best:F4} ms)");
+                string unit = int8 ? "GOP/s" : "GFLOP/s";
+                Console.WriteLine($"{(int8 ? "qconv" : "conv")} {arg} [{variant}] ({threads} thread(s)): median {median:F4} ms = {flops / median / 1e6:F1} {unit} (best {best:F4} ms)");
             }
         }
     }

@@ -36,13 +36,25 @@ internal sealed class Int8ConvPlan
     /// <summary>GEMM: the folded per-channel terms.</summary>
     public Int8Requant? Requant { get; private init; }
 
-    /// <summary>Depthwise: per channel, kh * kw weights minus their zero point, the bias, and the requantization scale.</summary>
+    /// <summary>Depthwise on <see cref="Int8DepthwiseDirect"/>: per channel, the int16 weight pairs.</summary>
+    public int[]? DepthwisePairs { get; private init; }
+
+    /// <summary>Depthwise on <see cref="Int8DepthwiseDirect"/>: per channel, bias - zx * sum(w - zw) for uint8 (false) or int8 (true) input.</summary>
+    public int[] DepthwiseOffset(bool signedInput) => signedInput ? OffsetSigned : OffsetUnsigned;
+
+    private int[] OffsetUnsigned { get; init; } = [];
+    private int[] OffsetSigned { get; init; } = [];
+
+    /// <summary>Depthwise on the float kernels: per channel, kh * kw weights minus their zero point, the bias, and the requantization scale.</summary>
     public float[] DepthwiseWeights { get; private init; } = [];
     public float[] DepthwiseBias { get; private init; } = [];
     public float[] Scale { get; private init; } = [];
 
-    /// <summary>The plan, or null when the node needs the reference path (runtime weights or parameters, not 2-D, unusual shapes).</summary>
-    public static Int8ConvPlan? TryCreate(KernelInfo info, int group)
+    /// <summary>
+    /// The plan, or null when the node needs the reference path (runtime weights or parameters, not 2-D, unusual shapes).
+    /// <paramref name="directDepthwise"/>: the strides and dilations suit <see cref="Int8DepthwiseDirect"/>.
+    /// </summary>
+    public static Int8ConvPlan? TryCreate(KernelInfo info, int group, bool directDepthwise)
     {
         var w = info.ConstantInput(3);
         var xScale = info.ConstantInput(1);
@@ -72,7 +84,7 @@ internal sealed class Int8ConvPlan
         int mg = m / group, kg = w.Shape[1] * w.Shape[2] * w.Shape[3];
         var shape = (int[])w.Shape.Clone();
         if (group > 1 && mg == 1 && w.Shape[1] == 1)
-            return Depthwise(w, zw, biasValues, scale, group, shape, zx, zy, yZero?.Type);
+            return Depthwise(w, zw, biasValues, scale, group, shape, zx, zy, yZero?.Type, directDepthwise);
 
         var (values, shift) = Int8Requant.SignedWeights(w);
         for (int i = 0; i < m; i++) zw[i] += shift;
@@ -90,26 +102,38 @@ internal sealed class Int8ConvPlan
         };
     }
 
-    private static Int8ConvPlan? Depthwise(Tensor w, int[] zw, int[]? bias, float[] scale, int channels, int[] shape, int zx, int zy, DataType? outType)
+    private static Int8ConvPlan? Depthwise(Tensor w, int[] zw, int[]? bias, float[] scale, int channels, int[] shape, int zx, int zy, DataType? outType,
+        bool direct)
     {
         int taps = w.Shape[2] * w.Shape[3];
-        var weights = new float[channels * taps];
+        var weights = new int[channels * taps];
         var biasF = new float[channels];
+        var offsetU = new int[channels];
+        var offsetS = new int[channels];
+        bool exactInFloat = true;
         for (int c = 0; c < channels; c++)
         {
             long bound = Math.Abs((long)(bias?[c] ?? 0));
+            int sum = 0;
             for (int t = 0; t < taps; t++)
             {
                 int v = (int)ReadInt64(w, (c * taps) + t) - zw[c];
                 weights[(c * taps) + t] = v;
+                sum += v;
                 bound += 255L * Math.Abs(v);
             }
-            if (bound >= Int8Depthwise.ExactLimit) return null; // float could round: the reference path stays exact
+            exactInFloat &= bound < Int8Depthwise.ExactLimit; // otherwise float could round
             biasF[c] = bias?[c] ?? 0;
+            offsetU[c] = unchecked((bias?[c] ?? 0) - (zx * sum));
+            offsetS[c] = unchecked((bias?[c] ?? 0) - ((zx + 128) * sum));
         }
+        if (!direct && !exactInFloat) return null; // the reference path stays exact
         return new Int8ConvPlan(Method.Depthwise, channels, shape, zx, zy, outType)
         {
-            DepthwiseWeights = weights,
+            DepthwisePairs = direct ? Int8DepthwiseDirect.PackWeights(weights, channels, w.Shape[2], w.Shape[3]) : null,
+            OffsetUnsigned = offsetU,
+            OffsetSigned = offsetS,
+            DepthwiseWeights = direct ? [] : Array.ConvertAll(weights, v => (float)v),
             DepthwiseBias = biasF,
             Scale = scale,
         };

@@ -27,7 +27,9 @@ internal sealed class QLinearConv : OpKernel
     {
         _attributes = new ConvAttributes(info);
         _isa = Int8Gemm.Resolve(Isa.ForKernel);
-        _plan = Int8ConvPlan.TryCreate(info, _attributes.Group);
+        bool direct = Int8DepthwiseDirect.Supports(_attributes.Strides is [_, var sw] ? sw : 1,
+            _attributes.Dilations is [var dh, _] ? dh : 1, _attributes.Dilations is [_, var dw] ? dw : 1);
+        _plan = Int8ConvPlan.TryCreate(info, _attributes.Group, direct);
         if (_plan is not null)
         {
             info.ReleaseConstantInput(3); // only W's shape is read at run time
@@ -43,7 +45,8 @@ internal sealed class QLinearConv : OpKernel
     }
 
     public override string Variant => _plan is null ? "reference"
-        : _plan.Kind == Int8ConvPlan.Method.Depthwise ? $"depthwise-f32exact/{Isa.Name(Isa.ForKernel)}"
+        : _plan.Kind == Int8ConvPlan.Method.Depthwise
+            ? _plan.DepthwisePairs is null ? $"depthwise-f32exact/{Isa.Name(Isa.ForKernel)}" : $"depthwise-int8/{Int8Gemm.Name(_isa)}"
         : $"{(IsPointwise(_plan.WShape) ? "1x1" : "im2col")}-int8gemm{(_plan.Weights[0].Wide ? "-s16" : "")}/{Int8Gemm.Name(_isa)}";
 
     private bool IsPointwise(int[] wShape)
@@ -87,6 +90,15 @@ internal sealed class QLinearConv : OpKernel
         fixed (byte* px = x.Bytes())
         fixed (byte* py = y.Bytes())
         {
+            if (plan.DepthwisePairs is { } pairs)
+            {
+                fixed (int* pw = pairs)
+                fixed (int* po = plan.DepthwiseOffset(signedInput))
+                fixed (float* ps = plan.Scale)
+                    Int8DepthwiseDirect.Run(px, signedInput, plan.InputZero + (signedInput ? 128 : 0), pw, po, ps, py, plan.OutputZero, min, max,
+                        batch * channels, channels, shape, threads, _isa);
+                return;
+            }
             if (plan.Kind == Int8ConvPlan.Method.Depthwise)
             {
                 fixed (float* pw = plan.DepthwiseWeights)
