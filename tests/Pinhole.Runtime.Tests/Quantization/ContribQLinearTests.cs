@@ -43,6 +43,33 @@ public class ContribQLinearTests
         Assert.Equal(new byte[] { 6, 52 }, z.Span<byte>().ToArray());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void QLinearGlobalAveragePoolMatchesTheFormulaOnLargePlanes(bool signed)
+    {
+        // Plane sizes around the 16-byte sums, int8 and uint8, against sum, scale, round half to even, clamp.
+        var rnd = new Random(signed ? 7 : 8);
+        foreach (int spatial in new[] { 1, 15, 16, 17, 49, 169, 300 })
+        {
+            int c = 5;
+            var raw = new byte[c * spatial];
+            rnd.NextBytes(raw);
+            Tensor x = signed ? Tensor.FromArray(Array.ConvertAll(raw, v => (sbyte)v), [1, c, spatial, 1]) : Tensor.FromArray(raw, [1, c, spatial, 1]);
+            int zx = signed ? -3 : 131, zy = signed ? 2 : 120;
+            Tensor xz = signed ? Tensor.Scalar((sbyte)zx) : Tensor.Scalar((byte)zx), yz = signed ? Tensor.Scalar((sbyte)zy) : Tensor.Scalar((byte)zy);
+            var y = RunContrib("QLinearGlobalAveragePool", [x, Tensor.Scalar(0.05f), xz, Tensor.Scalar(0.02f), yz])[0];
+            float mult = 0.05f / (0.02f * spatial);
+            for (int ch = 0; ch < c; ch++)
+            {
+                int sum = 0;
+                for (int i = 0; i < spatial; i++) sum += (signed ? (sbyte)raw[(ch * spatial) + i] : raw[(ch * spatial) + i]) - zx;
+                float q = Math.Clamp(MathF.Round(sum * mult, MidpointRounding.ToEven) + zy, signed ? -128 : 0, signed ? 127 : 255);
+                Assert.Equal((byte)(int)q, y.Bytes()[ch]);
+            }
+        }
+    }
+
     [Fact]
     public void QLinearConcatRequantizes()
     {

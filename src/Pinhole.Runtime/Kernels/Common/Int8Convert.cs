@@ -22,7 +22,8 @@ internal static unsafe class Int8Convert
             var vz = Vector512.Create(zp);
             for (; i + 16 <= count; i += 16)
             {
-                var f = Vector512.Min(Vector512.Max(Vector512.Load(x + i) / vs, vlo), vhi);
+                // VMAXPS/VMINPS return their second operand when one is NaN: x second, so NaN stays NaN (converted as the reference does).
+                var f = Avx512F.Min(vhi, Avx512F.Max(vlo, Vector512.Load(x + i) / vs));
                 Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(f) + vz).Store(y + i);
             }
         }
@@ -42,7 +43,7 @@ internal static unsafe class Int8Convert
             var vz = Vector512.Create(zp);
             for (; i + 16 <= count; i += 16)
             {
-                var f = Vector512.Min(Vector512.Max(Vector512.Load(v + i) * vs, vlo), vhi);
+                var f = Avx512F.Min(Avx512F.Max(Vector512.Load(v + i) * vs, vlo), vhi);
                 Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(f) + vz).Store(y + i);
             }
         }
@@ -72,7 +73,7 @@ internal static unsafe class Int8Convert
                 var ia = signed ? Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)a + i)) : Avx512F.ConvertToVector512Int32(Vector128.Load(a + i));
                 var ib = signed ? Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)b + i)) : Avx512F.ConvertToVector512Int32(Vector128.Load(b + i));
                 var sum = ((Vector512.ConvertToSingle(ia) - vza) * vsa) + ((Vector512.ConvertToSingle(ib) - vzb) * vsb);
-                var f = Vector512.Min(Vector512.Max(sum / vsc, vlo), vhi);
+                var f = Avx512F.Min(Avx512F.Max(sum / vsc, vlo), vhi);
                 Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(f) + vzc).Store(c + i);
             }
         }

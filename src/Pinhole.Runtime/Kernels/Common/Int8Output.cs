@@ -78,7 +78,7 @@ internal unsafe readonly struct Int8Output
                 {
                     var v = Vector512.Load(acc + j) + vo;
                     if (zw != 0) v -= Vector512.Create(zw) * Vector512.Load(colSum + j);
-                    var f = Vector512.Min(Vector512.Max(Vector512.ConvertToSingle(v) * vs, lo), hi);
+                    var f = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(v) * vs, lo), hi);
                     // VCVTPS2DQ rounds to nearest even (the default MXCSR mode); the value is in range, so VPMOVDB's truncation is exact.
                     Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(f) + zp).Store(y + j);
                 }

@@ -154,8 +154,7 @@ internal sealed class NnPoolKernel : OpKernel
                 _lastPath = "row-buffer int8";
                 var q = context.OutputUninitialized(0, x.Type, outShape);
                 int planeCount = x.Shape[0] * x.Shape[1];
-                if (x.Type == DataType.UInt8) NnPoolInt8.Run(x.ReadOnlySpan<byte>(), q.Span<byte>(), planeCount, g, context.Options.IntraOpThreads);
-                else NnPoolInt8.Run(x.ReadOnlySpan<sbyte>(), q.Span<sbyte>(), planeCount, g, context.Options.IntraOpThreads);
+                NnPoolInt8.Run(x.Bytes(), q.Bytes(), planeCount, g, context.Options.IntraOpThreads, signed: x.Type == DataType.Int8);
                 return;
             }
         }

@@ -1,68 +1,135 @@
-using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Pinhole.Runtime.Kernels;
 
 /// <summary>
 /// MaxPool over [planes, H, W] uint8 or int8 (what quantized models pool: max commutes with quantization): the row-buffer
-/// scheme of <see cref="NnPoolFast"/> on bytes, 4× the lanes of float. The reference is NnPoolKernel's general loop.
+/// scheme of <see cref="NnPoolFast"/> on bytes. int8 values are compared as uint8 with the sign bit flipped (an order-preserving
+/// map), padding is the minimum. Per output row, the window's rows reduce into the buffer with 16-byte vectors, then the
+/// window along the row: shifted loads (stride 1) or the even bytes of 16-bit lanes (stride 2). The reference is
+/// NnPoolKernel's general loop.
 /// </summary>
 internal static unsafe class NnPoolInt8
 {
+    /// <summary>Bytes past the row buffer that vector reads may touch.</summary>
+    private const int Slack = 64;
+
     public static bool Supports(in NnPool2D g) => g.Max && g.OutW > 0 && g.OutH > 0 && g.BufferLength <= NnPoolFast.MaxBuffer;
 
-    public static void Run<T>(ReadOnlySpan<T> x, Span<T> y, int planes, in NnPool2D g, int threads)
-        where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>
+    public static void Run(ReadOnlySpan<byte> x, Span<byte> y, int planes, in NnPool2D g, int threads, bool signed)
     {
         int chunks = NnFast.Chunks((long)planes * g.InH * g.InW / 4, planes, threads);
-        fixed (T* px = x)
-        fixed (T* py = y)
-            IntraOp.For(chunks, threads, new Body<T>(px, py, planes, chunks, g));
+        fixed (byte* px = x)
+        fixed (byte* py = y)
+            IntraOp.For(chunks, threads, new Body(px, py, planes, chunks, g, signed));
     }
 
-    private readonly struct Body<T>(T* x, T* y, int planes, int chunks, NnPool2D g) : IParallelBody
-        where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>
+    private readonly struct Body(byte* x, byte* y, int planes, int chunks, NnPool2D g, bool signed) : IParallelBody
     {
         public void Invoke(int index)
         {
             int from = (int)((long)planes * index / chunks), to = (int)((long)planes * (index + 1) / chunks);
             int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW;
-            Span<T> buffer = stackalloc T[g.BufferLength];
-            Span<T> sampled = stackalloc T[g.SW == 1 ? 0 : (g.OutW - 1) * g.SW + 1];
-            for (int p = from; p < to; p++)
-                Plane(new ReadOnlySpan<T>(x + (long)p * inPlane, inPlane), new Span<T>(y + (long)p * outPlane, outPlane), g, buffer, sampled);
+            byte* buffer = stackalloc byte[g.BufferLength + Slack];
+            new Span<byte>(buffer, g.BufferLength + Slack).Clear();
+            for (int p = from; p < to; p++) Plane(x + ((nint)p * inPlane), y + ((nint)p * outPlane), g, buffer, (byte)(signed ? 0x80 : 0));
         }
     }
 
-    private static void Plane<T>(ReadOnlySpan<T> src, Span<T> dst, in NnPool2D g, Span<T> buffer, Span<T> sampled)
-        where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>
+    private static void Plane(byte* src, byte* dst, in NnPool2D g, byte* buffer, byte flip)
     {
-        int bufLen = g.BufferLength, hLen = (g.OutW - 1) * g.SW + 1;
+        int bufLen = g.BufferLength;
         int left = Math.Min(g.PadLeft, bufLen);
         int width = Math.Clamp(bufLen - g.PadLeft, 0, g.InW);
-        buffer[..left].Fill(T.MinValue);
-        buffer[(left + width)..].Fill(T.MinValue);
-        var interior = buffer.Slice(left, width);
+        byte* interior = buffer + left;
         for (int oy = 0; oy < g.OutH; oy++)
         {
-            int start = oy * g.SH - g.PadTop;
+            int start = (oy * g.SH) - g.PadTop;
             int lo = Math.Max(0, start), hi = Math.Min(g.InH, start + g.KH);
-            if (hi <= lo) interior.Fill(T.MinValue);
+            if (hi <= lo) new Span<byte>(interior, width).Clear();
+            else RowsMax(src + ((nint)lo * g.InW), g.InW, hi - lo, width, flip, interior);
+            byte* output = dst + ((nint)oy * g.OutW);
+            if (g.SW == 1) WindowStride1(buffer, g.KW, g.OutW, flip, output);
+            else if (g.SW == 2) WindowStride2(buffer, g.KW, g.OutW, flip, output);
             else
             {
-                src.Slice(lo * g.InW, width).CopyTo(interior);
-                for (int r = lo + 1; r < hi; r++) TensorPrimitives.Max(interior, src.Slice(r * g.InW, width), interior);
+                for (int ox = 0; ox < g.OutW; ox++)
+                {
+                    byte m = 0;
+                    for (int kx = 0; kx < g.KW; kx++) m = Math.Max(m, buffer[(ox * g.SW) + kx]);
+                    output[ox] = (byte)(m ^ flip);
+                }
             }
-            var output = dst.Slice(oy * g.OutW, g.OutW);
-            var h = g.SW == 1 ? output : sampled;
-            if (g.KW == 1) buffer[..hLen].CopyTo(h);
-            else
+        }
+    }
+
+    /// <summary>d[i] = max over r &lt; rows of (src[r * ld + i] ^ flip), i &lt; n (the buffer's flipped domain); the last vector overlaps the one before.</summary>
+    private static void RowsMax(byte* src, int ld, int rows, int n, byte flip, byte* d)
+    {
+        if (n >= 16 && Vector128.IsHardwareAccelerated)
+        {
+            var f = Vector128.Create(flip);
+            for (int i = 0; ; i += 16)
             {
-                TensorPrimitives.Max(buffer[..hLen], buffer.Slice(1, hLen), h);
-                for (int kx = 2; kx < g.KW; kx++) TensorPrimitives.Max(h, buffer.Slice(kx, hLen), h);
+                if (i + 16 > n) i = n - 16;
+                var m = Vector128.Load(src + i) ^ f;
+                for (int r = 1; r < rows; r++) m = Vector128.Max(m, Vector128.Load(src + ((nint)r * ld) + i) ^ f);
+                m.Store(d + i);
+                if (i + 16 >= n) break;
             }
-            if (g.SW != 1)
-                for (int ox = 0; ox < output.Length; ox++) output[ox] = h[ox * g.SW];
+            return;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            byte m = (byte)(src[i] ^ flip);
+            for (int r = 1; r < rows; r++) m = Math.Max(m, (byte)(src[((nint)r * ld) + i] ^ flip));
+            d[i] = m;
+        }
+    }
+
+    /// <summary>out[ox] = max over kx &lt; kw of b[ox + kx], flipped back.</summary>
+    private static void WindowStride1(byte* b, int kw, int outW, byte flip, byte* output)
+    {
+        int ox = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var f = Vector128.Create(flip);
+            for (; ox + 16 <= outW; ox += 16)
+            {
+                var m = Vector128.Load(b + ox);
+                for (int kx = 1; kx < kw; kx++) m = Vector128.Max(m, Vector128.Load(b + ox + kx));
+                (m ^ f).Store(output + ox);
+            }
+        }
+        for (; ox < outW; ox++)
+        {
+            byte m = b[ox];
+            for (int kx = 1; kx < kw; kx++) m = Math.Max(m, b[ox + kx]);
+            output[ox] = (byte)(m ^ flip);
+        }
+    }
+
+    /// <summary>out[ox] = max over kx &lt; kw of b[2 ox + kx], flipped back: the even bytes of 16-bit lanes (truncating narrow).</summary>
+    private static void WindowStride2(byte* b, int kw, int outW, byte flip, byte* output)
+    {
+        int ox = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var f = Vector128.Create(flip);
+            for (; ox + 16 <= outW; ox += 16)
+            {
+                byte* p = b + (2 * ox);
+                var m = Vector128.Narrow(Vector128.Load((ushort*)p), Vector128.Load((ushort*)(p + 16)));
+                for (int kx = 1; kx < kw; kx++)
+                    m = Vector128.Max(m, Vector128.Narrow(Vector128.Load((ushort*)(p + kx)), Vector128.Load((ushort*)(p + kx + 16))));
+                (m ^ f).Store(output + ox);
+            }
+        }
+        for (; ox < outW; ox++)
+        {
+            byte m = b[2 * ox];
+            for (int kx = 1; kx < kw; kx++) m = Math.Max(m, b[(2 * ox) + kx]);
+            output[ox] = (byte)(m ^ flip);
         }
     }
 }

@@ -1,10 +1,16 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using static Pinhole.Runtime.Kernels.QuantizationHelpers;
 
 namespace Pinhole.Runtime.Kernels;
 
-/// <summary>com.microsoft QLinearGlobalAveragePool: quantized mean over the spatial dimensions (NCHW, or NHWC with channels_last).</summary>
+/// <summary>
+/// com.microsoft QLinearGlobalAveragePool: quantized mean over the spatial dimensions (NCHW, or NHWC with channels_last).
+/// NCHW sums each plane's bytes directly (<see cref="SumBytes"/>) and requantizes with the reference's float operations
+/// in its order; NHWC takes the general path.
+/// </summary>
 internal sealed class QLinearGlobalAveragePool : OpKernel
 {
     [ModuleInitializer]
@@ -27,6 +33,19 @@ internal sealed class QLinearGlobalAveragePool : OpKernel
         int n = x.Shape[0];
         int c = _channelsLast ? x.Shape[^1] : x.Shape[1];
         int spatial = n * c == 0 ? 0 : x.Length / (n * c);
+        var (min, max) = Range(x.Type);
+        float mult = spatial == 0 ? 0 : sx / (sy * spatial);
+        var shape = new int[x.Rank];
+        Array.Fill(shape, 1);
+        shape[0] = n;
+        if (_channelsLast) shape[^1] = c;
+        else shape[1] = c;
+        if (!_channelsLast)
+        {
+            var q = context.OutputUninitialized(0, x.Type, shape);
+            Planes(x.Bytes(), q.Span<byte>(), spatial, x.Type == DataType.Int8, zx, mult, zy, min, max);
+            return;
+        }
         var xi = ToInt32Array(x);
         var sums = new int[n * c];
         if (_channelsLast)
@@ -40,16 +59,39 @@ internal sealed class QLinearGlobalAveragePool : OpKernel
             for (int i = 0; i < n * c; i++) sums[i] = TensorPrimitives.Sum<int>(xi.AsSpan(i * spatial, spatial));
         }
         if (zx != 0) TensorPrimitives.Subtract(sums, zx * spatial, sums);
-        var shape = new int[x.Rank];
-        Array.Fill(shape, 1);
-        shape[0] = n;
-        if (_channelsLast) shape[^1] = c;
-        else shape[1] = c;
-        var (min, max) = Range(x.Type);
         var result = new float[sums.Length];
-        float mult = spatial == 0 ? 0 : sx / (sy * spatial);
         Requantize(sums, mult, zy, min, max, result);
         var y = context.Output(0, x.Type, shape);
         StoreIntegers(result, y);
+    }
+
+    /// <summary>y[i] = clamp(round_half_even(float(sum of plane i - zx * spatial) * mult) + zy): the reference's operations, per plane.</summary>
+    private static unsafe void Planes(ReadOnlySpan<byte> x, Span<byte> y, int spatial, bool signed, int zx, float mult, int zy, int min, int max)
+    {
+        fixed (byte* px = x)
+            for (int i = 0; i < y.Length; i++)
+            {
+                int sum = unchecked(SumBytes(px + ((nint)i * spatial), spatial, signed) - (zx * spatial));
+                float v = Math.Min(Math.Max(MathF.Round(sum * mult) + zy, min), max);
+                y[i] = (byte)(int)v;
+            }
+    }
+
+    /// <summary>The sum of n bytes read as uint8 or int8 (int8: the uint8 sum of x ^ 0x80, minus 128 n), wrapping as int32 sums do.</summary>
+    internal static unsafe int SumBytes(byte* p, int n, bool signed)
+    {
+        long sum = 0;
+        int i = 0;
+        byte flip = (byte)(signed ? 0x80 : 0);
+        if (Sse2.IsSupported)
+        {
+            // PSADBW against zero: two 64-bit sums of eight bytes each.
+            var acc = Vector128<ulong>.Zero;
+            var f = Vector128.Create(flip);
+            for (; i + 16 <= n; i += 16) acc += Sse2.SumAbsoluteDifferences(Vector128.Load(p + i) ^ f, Vector128<byte>.Zero).AsUInt64();
+            sum = (long)(acc.GetElement(0) + acc.GetElement(1));
+        }
+        for (; i < n; i++) sum += (byte)(p[i] ^ flip);
+        return unchecked((int)(sum - (signed ? 128L * n : 0)));
     }
 }
