@@ -87,49 +87,71 @@ internal static unsafe class NnPoolInt8
         }
     }
 
-    /// <summary>out[ox] = max over kx &lt; kw of b[ox + kx], flipped back.</summary>
+    /// <summary>out[ox] = max over kx &lt; kw of b[ox + kx], flipped back (vectors may read up to 15 bytes past the buffer: the slack).</summary>
     private static void WindowStride1(byte* b, int kw, int outW, byte flip, byte* output)
     {
-        int ox = 0;
-        if (Vector128.IsHardwareAccelerated)
+        if (!Vector128.IsHardwareAccelerated)
         {
-            var f = Vector128.Create(flip);
-            for (; ox + 16 <= outW; ox += 16)
+            for (int ox = 0; ox < outW; ox++)
             {
-                var m = Vector128.Load(b + ox);
-                for (int kx = 1; kx < kw; kx++) m = Vector128.Max(m, Vector128.Load(b + ox + kx));
-                (m ^ f).Store(output + ox);
+                byte m = b[ox];
+                for (int kx = 1; kx < kw; kx++) m = Math.Max(m, b[ox + kx]);
+                output[ox] = (byte)(m ^ flip);
             }
+            return;
         }
-        for (; ox < outW; ox++)
+        var f = Vector128.Create(flip);
+        for (int ox = 0; ox < outW; ox += 16)
         {
-            byte m = b[ox];
-            for (int kx = 1; kx < kw; kx++) m = Math.Max(m, b[ox + kx]);
-            output[ox] = (byte)(m ^ flip);
+            var m = Vector128.Load(b + ox);
+            for (int kx = 1; kx < kw; kx++) m = Vector128.Max(m, Vector128.Load(b + ox + kx));
+            Store(m ^ f, output + ox, outW - ox);
         }
     }
 
-    /// <summary>out[ox] = max over kx &lt; kw of b[2 ox + kx], flipped back: the even bytes of 16-bit lanes (truncating narrow).</summary>
+    /// <summary>
+    /// out[ox] = max over kx &lt; kw of b[2 ox + kx], flipped back: the even bytes of 16-bit lanes (truncating narrow); vectors
+    /// may read up to 32 bytes past the buffer (the slack).
+    /// </summary>
     private static void WindowStride2(byte* b, int kw, int outW, byte flip, byte* output)
     {
-        int ox = 0;
-        if (Vector128.IsHardwareAccelerated)
+        if (!Vector128.IsHardwareAccelerated)
         {
-            var f = Vector128.Create(flip);
-            for (; ox + 16 <= outW; ox += 16)
+            for (int ox = 0; ox < outW; ox++)
             {
-                byte* p = b + (2 * ox);
-                var m = Vector128.Narrow(Vector128.Load((ushort*)p), Vector128.Load((ushort*)(p + 16)));
-                for (int kx = 1; kx < kw; kx++)
-                    m = Vector128.Max(m, Vector128.Narrow(Vector128.Load((ushort*)(p + kx)), Vector128.Load((ushort*)(p + kx + 16))));
-                (m ^ f).Store(output + ox);
+                byte m = b[2 * ox];
+                for (int kx = 1; kx < kw; kx++) m = Math.Max(m, b[(2 * ox) + kx]);
+                output[ox] = (byte)(m ^ flip);
             }
+            return;
         }
-        for (; ox < outW; ox++)
+        var f = Vector128.Create(flip);
+        for (int ox = 0; ox < outW; ox += 16)
         {
-            byte m = b[2 * ox];
-            for (int kx = 1; kx < kw; kx++) m = Math.Max(m, b[(2 * ox) + kx]);
-            output[ox] = (byte)(m ^ flip);
+            byte* p = b + (2 * ox);
+            var m = Vector128.Narrow(Vector128.Load((ushort*)p), Vector128.Load((ushort*)(p + 16)));
+            for (int kx = 1; kx < kw; kx++)
+                m = Vector128.Max(m, Vector128.Narrow(Vector128.Load((ushort*)(p + kx)), Vector128.Load((ushort*)(p + kx + 16))));
+            Store(m ^ f, output + ox, outW - ox);
         }
+    }
+
+    /// <summary>The first min(n, 16) bytes of <paramref name="v"/> at <paramref name="d"/>.</summary>
+    private static void Store(Vector128<byte> v, byte* d, int n)
+    {
+        if (n >= 16)
+        {
+            v.Store(d);
+            return;
+        }
+        ulong lo = v.AsUInt64().GetElement(0), hi = v.AsUInt64().GetElement(1);
+        if (n >= 8)
+        {
+            *(ulong*)d = lo;
+            lo = hi;
+            d += 8;
+            n -= 8;
+        }
+        for (int i = 0; i < n; i++) d[i] = (byte)(lo >> (8 * i));
     }
 }
