@@ -17,9 +17,6 @@ namespace Pinhole.Runtime.Kernels;
 /// </summary>
 internal static unsafe class Int8DepthwiseDirect
 {
-    /// <summary>Pairs per band of the flattened stride-1 plane (16 KiB: L1 with the bytes it reads).</summary>
-    private const int BandPairs = 4096;
-
     [ThreadStatic] private static int[]? _pairs;
     [ThreadStatic] private static byte[]? _row;
 
@@ -74,69 +71,9 @@ internal static unsafe class Int8DepthwiseDirect
             int** tap = stackalloc int*[taps];
             byte pad = (byte)zx, flip = (byte)(signedInput ? 0x80 : 0);
             int inSize = s.Ih * s.Iw, outSize = s.Oh * s.Ow;
-            if (s.Sw == 1 && s.Sh == 1)
+            if (s.Sw == s.Sh && s.Sw is 1 or 2)
             {
-                // The padded plane flattened: output (oy, ox) is position oy * pw + ox of a 1-D convolution with tap offsets
-                // ky * pw + 2j; the kw - 1 positions past each row's end are computed and dropped. Full vectors on small planes.
-                // Pair rows are built for bands of output rows at a time, so that they stay in L1.
-                int pw = s.Ow + s.Kw - 1, ph = s.Oh + s.Kh - 1;
-                int band = Math.Clamp((BandPairs / pw) - s.Kh + 1, 1, s.Oh), bandCount = band * pw;
-                int pairLen = bandCount + ((s.Kh - 1) * pw) + (2 * (pairs - 1)) + 16;
-                int planeLen = (ph * pw) + pairLen + 32;
-                var (pairBuf, byteBuf) = Buffers(pairLen + 16, planeLen + bandCount + 16);
-                fixed (int* pp = pairBuf)
-                fixed (byte* bytes = byteBuf)
-                {
-                    byte* outRows = bytes + planeLen;
-                    for (int ky = 0; ky < s.Kh; ky++)
-                        for (int j = 0; j < pairs; j++) tap[(ky * pairs) + j] = pp + (ky * pw) + (2 * j);
-                    for (int p = p0; p < p1; p++)
-                    {
-                        int c = p % channels;
-                        byte* xp = x + ((nint)p * inSize);
-                        for (int r = 0; r < ph; r++) PadRow(xp, r - s.Pt, s, pad, flip, bytes + ((nint)r * pw), pw);
-                        Fill(bytes + ((nint)ph * pw), planeLen - (ph * pw), pad);
-                        var rq = new Requant(offset[c], scale[c], zy, min, max);
-                        byte* yp = y + ((nint)p * outSize);
-                        for (int oy0 = 0; oy0 < s.Oh; oy0 += band)
-                        {
-                            int rows = Math.Min(band, s.Oh - oy0), count = rows * pw;
-                            PairsStride1(bytes + ((nint)oy0 * pw), pp, count + ((s.Kh - 1) * pw) + (2 * (pairs - 1)) + 1);
-                            Convolve(tap, weights + ((nint)c * taps), taps, count, rq, outRows, isa, portable);
-                            for (int oy = 0; oy < rows; oy++) Copy(outRows + ((nint)oy * pw), yp + ((nint)(oy0 + oy) * s.Ow), s.Ow, 0);
-                        }
-                    }
-                }
-                return;
-            }
-            if (s.Sw == 2 && s.Sh == 2)
-            {
-                // Stride 2, flattened per row parity: padded rows r go zero-extended (P[i] = (x[2i], x[2i + 1])) to plane r % 2,
-                // row r / 2, hw pairs wide; output (oy, ox) is position oy * hw + ox, tap (ky, j) at offset (ky / 2) * hw + j of
-                // plane ky % 2. One dropped position per row (hw = ow + (kw - 1) / 2).
-                int hw = s.Ow + ((s.Kw - 1) / 2), pw = 2 * hw, ph = (2 * (s.Oh - 1)) + s.Kh, count = s.Oh * hw;
-                int rows = (ph + 1) / 2, phaseLen = ((rows + 1) * hw) + 32;
-                var (pairBuf, byteBuf) = Buffers(2 * phaseLen, pw + 32 + count + 16);
-                fixed (int* pp = pairBuf)
-                fixed (byte* bytes = byteBuf)
-                {
-                    byte* outRows = bytes + pw + 32;
-                    for (int ky = 0; ky < s.Kh; ky++)
-                        for (int j = 0; j < pairs; j++) tap[(ky * pairs) + j] = pp + ((ky % 2) * phaseLen) + ((ky / 2) * hw) + j;
-                    for (int p = p0; p < p1; p++)
-                    {
-                        int c = p % channels;
-                        byte* xp = x + ((nint)p * inSize);
-                        for (int r = 0; r < ph; r++)
-                        {
-                            PadRow(xp, r - s.Pt, s, pad, flip, bytes, pw);
-                            PairsStride2(bytes, pp + ((r % 2) * phaseLen) + ((r / 2) * hw), hw);
-                        }
-                        Convolve(tap, weights + ((nint)c * taps), taps, count, new Requant(offset[c], scale[c], zy, min, max), outRows, isa, portable);
-                        byte* yp = y + ((nint)p * outSize);
-                        for (int oy = 0; oy < s.Oh; oy++) Copy(outRows + ((nint)oy * hw), yp + ((nint)oy * s.Ow), s.Ow, 0);
-                    }
-                }
+                Flattened(p0, p1, tap, pairs, taps, pad, flip);
                 return;
             }
             {
@@ -177,6 +114,50 @@ internal static unsafe class Int8DepthwiseDirect
                 }
             }
         }
+
+        /// <summary>
+        /// Equal strides 1 or 2: the padded plane flattened, so that one 1-D convolution covers the plane with full vectors
+        /// (small planes too). Stride 1: pair plane P[i] = (x[i], x[i + 1]) of the padded rows (pitch pw = ow + kw - 1);
+        /// output (oy, ox) is position oy * pw + ox, tap (ky, j) at offset ky * pw + 2j. Stride 2: the padded rows are stored
+        /// by parity (row r in phase r % 2, row r / 2) and zero-extended, P[i] = (x[2i], x[2i + 1]) with pitch hw = ow + (kw - 1) / 2;
+        /// output (oy, ox) is position oy * hw + ox, tap (ky, j) at offset (ky / 2) * hw + j of phase ky % 2. The positions
+        /// past each output row's end are computed and dropped. Padding is written once per call; each plane copies only its rows.
+        /// </summary>
+        private void Flattened(int p0, int p1, int** tap, int pairs, int taps, byte pad, byte flip)
+        {
+            int st = s.Sw;
+            int hw = st == 1 ? s.Ow + s.Kw - 1 : s.Ow + ((s.Kw - 1) / 2), pw = st * hw;
+            int ph = ((s.Oh - 1) * st) + s.Kh, count = s.Oh * hw;
+            int phaseRows = (ph + st - 1) / st;
+            int phaseBytes = ((phaseRows + 1) * pw) + 64; // even: the stride-2 phases split evenly into pairs
+            int planeBytes = st * phaseBytes;
+            int pairLen = st == 1 ? count + ((s.Kh - 1) * pw) + (2 * pairs) + 16 : planeBytes / 2;
+            var (pairBuf, byteBuf) = Buffers(pairLen + 32, planeBytes + 64 + count + 16);
+            int inSize = s.Ih * s.Iw, outSize = s.Oh * s.Ow;
+            int width = Math.Clamp(pw - s.Pl, 0, s.Iw), left = Math.Min(s.Pl, pw);
+            int r0 = Math.Max(0, s.Pt), r1 = Math.Min(ph, s.Pt + s.Ih); // padded rows that hold image rows
+            fixed (int* pp = pairBuf)
+            fixed (byte* bytes = byteBuf)
+            {
+                byte* outRows = bytes + planeBytes + 64;
+                Fill(bytes, planeBytes + 64, pad);
+                for (int ky = 0; ky < s.Kh; ky++)
+                    for (int j = 0; j < pairs; j++)
+                        tap[(ky * pairs) + j] = st == 1 ? pp + (ky * pw) + (2 * j) : pp + ((ky % 2) * (phaseBytes / 2)) + ((ky / 2) * hw) + j;
+                for (int p = p0; p < p1; p++)
+                {
+                    int c = p % channels;
+                    byte* xp = x + ((nint)p * inSize);
+                    for (int r = r0; r < r1; r++)
+                        Copy(xp + ((nint)(r - s.Pt) * s.Iw), bytes + ((r % st) * phaseBytes) + ((nint)(r / st) * pw) + left, width, flip);
+                    if (st == 1) PairsStride1(bytes, pp, pairLen);
+                    else PairsStride2(bytes, pp, pairLen);
+                    Convolve(tap, weights + ((nint)c * taps), taps, count, new Requant(offset[c], scale[c], zy, min, max), outRows, isa, portable);
+                    byte* yp = y + ((nint)p * outSize);
+                    for (int oy = 0; oy < s.Oh; oy++) Copy(outRows + ((nint)oy * hw), yp + ((nint)oy * s.Ow), s.Ow, 0);
+                }
+            }
+        }
     }
 
     private static (int[] Pairs, byte[] Bytes) Buffers(int pairs, int bytes)
@@ -212,6 +193,7 @@ internal static unsafe class Int8DepthwiseDirect
     }
 
     /// <summary>dst[0 .. n) = v (short rows: overlapping plain stores instead of a library call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Fill(byte* dst, int n, byte v)
     {
         if (n >= 16 && Vector128.IsHardwareAccelerated)
@@ -232,6 +214,7 @@ internal static unsafe class Int8DepthwiseDirect
     }
 
     /// <summary>dst[i] = src[i] ^ flip for i &lt; n, touching nothing outside either range (the last block overlaps the one before).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy(byte* src, byte* dst, int n, byte flip)
     {
         if (n >= 16 && Vector128.IsHardwareAccelerated)
