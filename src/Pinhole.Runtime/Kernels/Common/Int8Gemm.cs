@@ -101,8 +101,17 @@ internal static unsafe class Int8Gemm
                     int j0 = p * nr, w = Math.Min(nr, n - j0);
                     Int8PackB.Panel(b, a.Depth, n, j0, nr, groups, wide, panel);
                     if (output.WeightZero != null) Int8PackB.ColumnSums(panel, groups, nr, wide, colSum);
+                    // Whole 8 x 32 blocks of 8-bit output without weight zero points or residuals: requantized from registers.
+                    bool fusable = isa == GemmIsa.Vector512 && w == nr && output.Y != null && output.ColumnStride == 1 && output.WeightZero == null;
                     for (int rpan = r0; rpan < r1; rpan++)
                     {
+                        if (fusable && (rpan + 1) * Int8GemmKernels.Mr <= m && (a.CorrectionStart is not { } cs || cs[rpan] == cs[rpan + 1]))
+                        {
+                            byte* ap = pa + ((nint)rpan * a.PanelBytes);
+                            if (wide) Int8GemmKernels.Tile512Requant<MaddS16>(ap, panel, groups, output, rpan * Int8GemmKernels.Mr, j0);
+                            else Int8GemmKernels.Tile512Requant<MaddU8>(ap, panel, groups, output, rpan * Int8GemmKernels.Mr, j0);
+                            continue;
+                        }
                         Tile(isa, wide, portable, pa + ((nint)rpan * a.PanelBytes), panel, groups, nr, tile);
                         if (a.CorrectionStart is { } start && start[rpan] < start[rpan + 1])
                             Int8GemmKernels.Correct(a, start[rpan], start[rpan + 1], panel, nr, tile);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Pinhole.Runtime.Kernels;
 
@@ -50,6 +51,66 @@ internal static unsafe class Int8GemmKernels
         c50.Store(c + 160); c51.Store(c + 176);
         c60.Store(c + 192); c61.Store(c + 208);
         c70.Store(c + 224); c71.Store(c + 240);
+    }
+
+    /// <summary>
+    /// <see cref="Tile512{T}"/> with the requantization fused into the store (<see cref="Int8Output"/>'s 8-bit form without
+    /// weight zero points, a full 8 x 32 block at rows i0.., columns j0..): the accumulators go straight from registers to
+    /// bytes, the same operations as <see cref="Int8Output.Store"/> without the int32 tile round trip.
+    /// </summary>
+    public static void Tile512Requant<T>(byte* a, byte* b, int groups, in Int8Output o, int i0, int j0) where T : IInt8Madd
+    {
+        Vector512<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<int> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int g = 0; g < groups; g++, a += 32, b += 128)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 64);
+            var w = Vector512.Create(*(int*)a).AsByte();
+            c00 += T.Madd(b0, w); c01 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 4)).AsByte();
+            c10 += T.Madd(b0, w); c11 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 8)).AsByte();
+            c20 += T.Madd(b0, w); c21 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 12)).AsByte();
+            c30 += T.Madd(b0, w); c31 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 16)).AsByte();
+            c40 += T.Madd(b0, w); c41 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 20)).AsByte();
+            c50 += T.Madd(b0, w); c51 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 24)).AsByte();
+            c60 += T.Madd(b0, w); c61 += T.Madd(b1, w);
+            w = Vector512.Create(*(int*)(a + 28)).AsByte();
+            c70 += T.Madd(b0, w); c71 += T.Madd(b1, w);
+        }
+        var lo = Vector512.Create(o.Low);
+        var hi = Vector512.Create(o.High);
+        var zp = Vector512.Create(o.ZeroPoint);
+        byte* y = o.Y + (i0 * o.RowStride) + j0;
+        int* off = o.RowOffset + i0;
+        float* scale = o.Scale + i0;
+        RequantRow(c00, c01, off[0], scale[0], lo, hi, zp, y);
+        RequantRow(c10, c11, off[1], scale[1], lo, hi, zp, y + o.RowStride);
+        RequantRow(c20, c21, off[2], scale[2], lo, hi, zp, y + (2 * o.RowStride));
+        RequantRow(c30, c31, off[3], scale[3], lo, hi, zp, y + (3 * o.RowStride));
+        RequantRow(c40, c41, off[4], scale[4], lo, hi, zp, y + (4 * o.RowStride));
+        RequantRow(c50, c51, off[5], scale[5], lo, hi, zp, y + (5 * o.RowStride));
+        RequantRow(c60, c61, off[6], scale[6], lo, hi, zp, y + (6 * o.RowStride));
+        RequantRow(c70, c71, off[7], scale[7], lo, hi, zp, y + (7 * o.RowStride));
+    }
+
+    /// <summary>32 outputs of one row: clamp(round_half_even(float(acc + offset) * scale)) + zp as bytes (see <see cref="Int8Output"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RequantRow(Vector512<int> c0, Vector512<int> c1, int offset, float scale, Vector512<float> lo, Vector512<float> hi,
+        Vector512<int> zp, byte* y)
+    {
+        var vo = Vector512.Create(offset);
+        var vs = Vector512.Create(scale);
+        var f0 = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(c0 + vo) * vs, lo), hi);
+        var f1 = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(c1 + vo) * vs, lo), hi);
+        // VCVTPS2DQ rounds half to even (default MXCSR); the values are in range, so VPMOVDB's truncation is exact.
+        Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(f0) + zp).Store(y);
+        Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(f1) + zp).Store(y + 16);
     }
 
     /// <summary>8 x 8 tile: 8 ymm accumulators (16 registers in all), one activation vector per group.</summary>
