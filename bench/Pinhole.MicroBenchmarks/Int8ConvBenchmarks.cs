@@ -5,8 +5,8 @@ namespace Pinhole.MicroBenchmarks;
 
 /// <summary>
 /// QLinearConv (uint8 activations, int8 per-channel weights, int32 bias) for the quick <c>qconv</c> mode, in the shape syntax
-/// of <see cref="ConvBenchmarks.Parse"/>. Weights span [-64, 63] (7-bit, as <c>pinhole quantize --reduce-range</c> writes them:
-/// the u8 GEMM layout) or, with <c>wide</c>, [-128, 127] (8-bit: mostly the int16 layout).
+/// of <see cref="ConvBenchmarks.Parse"/>. Weights are Gaussian, per channel up to 63 in magnitude (7-bit, as <c>pinhole quantize
+/// --reduce-range</c> writes them: the u8 GEMM layout) or, with <c>wide</c>, 127 (8-bit: mostly the int16 layout).
 /// </summary>
 internal static class Int8ConvBenchmarks
 {
@@ -14,9 +14,20 @@ internal static class Int8ConvBenchmarks
     {
         var (cin, cout, k, s, g, h) = ConvBenchmarks.Parse(shape);
         var rng = new Random(3);
-        int range = wide ? 128 : 64;
-        var w = new sbyte[cout * (cin / g) * k * k];
-        for (int i = 0; i < w.Length; i++) w[i] = (sbyte)rng.Next(-range, range);
+        // Gaussian weights quantized per output channel (largest magnitude 63 or 127), as trained weights are.
+        int range = wide ? 127 : 63, per = cin / g * k * k;
+        var w = new sbyte[cout * per];
+        var normal = new double[per];
+        for (int o = 0; o < cout; o++)
+        {
+            double peak = 0;
+            for (int i = 0; i < per; i++)
+            {
+                normal[i] = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+                peak = Math.Max(peak, Math.Abs(normal[i]));
+            }
+            for (int i = 0; i < per; i++) w[(o * per) + i] = (sbyte)Math.Round(normal[i] / peak * range);
+        }
         var x = new byte[cin * h * h];
         rng.NextBytes(x);
         var bias = new int[cout];

@@ -48,7 +48,7 @@ public unsafe class Int8GemmTests
     public void GemmMatchesReference(GemmIsa isa, bool portable)
     {
         // Odd shapes around the 8-row panels, the 4/8/32-column panels, the 2/4-element groups, and the GEMV (n <= 2).
-        Gen.Select(Gen.Int[1, 41], Gen.Int[1, 300], Gen.Int[1, 100], Gen.Int[0, 255]).Sample(t =>
+        Gen.Select(Gen.Int[1, 41], Gen.Int[1, 300], Gen.Int[1, 100], Gen.Int[0, 511]).Sample(t =>
         {
             var (m, k, n, flags) = t;
             var rnd = new Random((m * 7919) + (k * 31) + n + (flags << 20));
@@ -73,10 +73,13 @@ public unsafe class Int8GemmTests
             var (min, max) = signedY ? (-128, 127) : (0, 255);
             var expected = Reference(w, m, k, x, transposed, signedX, n, zx, zw, bias, scale, zy, min, max, out var unrounded);
 
-            // Layouts: int16, u8 with residuals for every saturating pair (however many), or the automatic choice.
+            // Layouts: int16, u8 with residuals for every saturating pair (however many), or the automatic choice; u8 with the
+            // quad bound (residuals however many) on half of the cases that allow it.
             bool? layout = forceWide ? true : (flags & 128) != 0 ? false : null;
-            var packed = Int8PackedWeights.Pack(w, m, k, k, layout);
+            bool? quads = !forceWide && (flags & 256) != 0 ? true : null;
+            var packed = Int8PackedWeights.Pack(w, m, k, k, layout, quads);
             if (layout is not null) Assert.Equal(layout.Value, packed.Wide);
+            if (quads == true && !packed.Wide) Assert.True(packed.Quads);
             if (!saturating && layout is null) Assert.False(packed.Wide);
             // The zero point as the input gives it: Int8Requant adds the 128 of the u8 shift for int8 activations itself.
             var requant = new Int8Requant(packed.RowSums, zw, bias, scale, k, zx);
@@ -96,7 +99,20 @@ public unsafe class Int8GemmTests
             }
             Assert.Equal(expected, y);
             Assert.Equal(unrounded, yf);
-        }, iter: 150);
+        }, iter: 250);
+    }
+
+    [Fact]
+    public void QuadBoundShrinksInOrderAndKeepsResiduals()
+    {
+        // Quad (k0, k1, k4, k5): 100 + 20 + 10 + 30 = 160 > 128: k4 keeps 8 (residual 2), k5 becomes 0 (residual 30).
+        var w = new sbyte[] { 100, 20, 1, 1, 10, 30, 1, 1 };
+        var packed = Int8PackedWeights.Pack(w, 1, 8, 8, layout: false, quads: true);
+        Assert.True(packed.Quads);
+        Assert.Equal([2, 30], packed.CorrectionValue);
+        Assert.Equal([4 << 3, 5 << 3], packed.CorrectionIndex);
+        Assert.Equal(1, Int8PackedWeights.QuadResiduals(new sbyte[] { 64, 64, 0, 0, 1, 0, 0, 0 }, 1, 8, 8));
+        Assert.Equal(0, Int8PackedWeights.QuadResiduals(new sbyte[] { 64, -64, 0, 0, 0, 0, 0, 0 }, 1, 8, 8));
     }
 
     [Fact]

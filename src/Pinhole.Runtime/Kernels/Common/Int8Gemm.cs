@@ -95,28 +95,46 @@ internal static unsafe class Int8Gemm
             int* tile = stackalloc int[Int8GemmKernels.Mr * Int8GemmKernels.Nr512];
             int* colSum = stackalloc int[Int8GemmKernels.Nr512];
             fixed (byte* panel = buf)
+            fixed (int* corrIndex = a.CorrectionIndex)
+            fixed (int* corrValue = a.CorrectionValue)
             {
                 for (int p = p0; p < p1; p++)
                 {
                     int j0 = p * nr, w = Math.Min(nr, n - j0);
                     Int8PackB.Panel(b, a.Depth, n, j0, nr, groups, wide, panel);
                     if (output.WeightZero != null) Int8PackB.ColumnSums(panel, groups, nr, wide, colSum);
-                    // Whole 8 x 32 blocks of 8-bit output without weight zero points or residuals: requantized from registers.
+                    // Whole 8 x 32 blocks of 8-bit output without weight zero points are requantized from registers (with residuals: quads only).
+                    bool quads = isa == GemmIsa.Vector512 && a.Quads;
                     bool fusable = isa == GemmIsa.Vector512 && w == nr && output.Y != null && output.ColumnStride == 1 && output.WeightZero == null;
                     for (int rpan = r0; rpan < r1; rpan++)
                     {
-                        if (fusable && (rpan + 1) * Int8GemmKernels.Mr <= m && (a.CorrectionStart is not { } cs || cs[rpan] == cs[rpan + 1]))
+                        byte* ap = pa + ((nint)rpan * a.PanelBytes);
+                        int i8 = rpan * Int8GemmKernels.Mr;
+                        int e0 = 0, e1 = 0;
+                        if (a.CorrectionStart is { } start)
                         {
-                            byte* ap = pa + ((nint)rpan * a.PanelBytes);
-                            if (wide) Int8GemmKernels.Tile512Requant<MaddS16>(ap, panel, groups, output, rpan * Int8GemmKernels.Mr, j0);
-                            else Int8GemmKernels.Tile512Requant<MaddU8>(ap, panel, groups, output, rpan * Int8GemmKernels.Mr, j0);
+                            e0 = start[rpan];
+                            e1 = start[rpan + 1];
+                        }
+                        bool whole = fusable && i8 + Int8GemmKernels.Mr <= m;
+                        if (quads)
+                        {
+                            // Residuals in registers; the requantization too for whole blocks.
+                            Int8GemmKernels.Tile512Quads(ap, panel, groups, tile, whole, output, i8, j0, corrIndex, corrValue, e0, e1);
+                            if (whole) continue;
+                        }
+                        else if (whole && e0 == e1)
+                        {
+                            if (wide) Int8GemmKernels.Tile512Requant<MaddS16>(ap, panel, groups, output, i8, j0);
+                            else Int8GemmKernels.Tile512Requant<MaddU8>(ap, panel, groups, output, i8, j0);
                             continue;
                         }
-                        Tile(isa, wide, portable, pa + ((nint)rpan * a.PanelBytes), panel, groups, nr, tile);
-                        if (a.CorrectionStart is { } start && start[rpan] < start[rpan + 1])
-                            Int8GemmKernels.Correct(a, start[rpan], start[rpan + 1], panel, nr, tile);
-                        int i0 = rpan * Int8GemmKernels.Mr;
-                        output.Store(tile, nr, colSum, i0, Math.Min(Int8GemmKernels.Mr, m - i0), j0, w);
+                        else
+                        {
+                            Tile(isa, wide, portable, ap, panel, groups, nr, tile);
+                            if (e0 < e1) Int8GemmKernels.Correct(a, e0, e1, panel, nr, tile);
+                        }
+                        output.Store(tile, nr, colSum, i8, Math.Min(Int8GemmKernels.Mr, m - i8), j0, w);
                     }
                 }
             }

@@ -99,6 +99,95 @@ internal static unsafe class Int8GemmKernels
         RequantRow(c70, c71, off[7], scale[7], lo, hi, zp, y + (7 * o.RowStride));
     }
 
+    /// <summary>
+    /// The 8 x 32 tile over u8 weights packed with the quad bound (<see cref="Int8PackedWeights.Quads"/>): two groups' VPMADDUBSW
+    /// int16 sums are added (exact: each quad's magnitude is at most 128) before one VPMADDWD widens them, three multiplies per
+    /// two groups and row half instead of four. Stores the int32 tile at <paramref name="c"/>, or, when <paramref name="requant"/>,
+    /// requantizes the block at rows i0.., columns j0.. as <see cref="Tile512Requant{T}"/> does. The residuals of shrunk weights
+    /// (entries e0 .. e1 of <paramref name="index"/> / <paramref name="value"/>, see <see cref="Correct"/>) are added in registers first.
+    /// </summary>
+    public static void Tile512Quads(byte* a, byte* b, int groups, int* c, bool requant, in Int8Output o, int i0, int j0, int* index, int* value,
+        int e0, int e1)
+    {
+        byte* panel = b;
+        Vector512<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<int> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int g = 0; g < groups; g += 2, a += 64, b += 256)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 64);
+            var b2 = Vector512.Load(b + 128);
+            var b3 = Vector512.Load(b + 192);
+            Quad(b0, b1, b2, b3, a, ref c00, ref c01);
+            Quad(b0, b1, b2, b3, a + 4, ref c10, ref c11);
+            Quad(b0, b1, b2, b3, a + 8, ref c20, ref c21);
+            Quad(b0, b1, b2, b3, a + 12, ref c30, ref c31);
+            Quad(b0, b1, b2, b3, a + 16, ref c40, ref c41);
+            Quad(b0, b1, b2, b3, a + 20, ref c50, ref c51);
+            Quad(b0, b1, b2, b3, a + 24, ref c60, ref c61);
+            Quad(b0, b1, b2, b3, a + 28, ref c70, ref c71);
+        }
+        for (int e = e0; e < e1; e++)
+        {
+            // x[k] of the 32 columns: byte k % 4 of each column's group k / 4, times the residual (VPMADDWD with a zero high half).
+            int k = index[e] >> 3, shift = (k & 3) * 8;
+            byte* group = panel + ((nint)(k >> 2) * 128);
+            var vv = Vector512.Create(value[e] & 0xFFFF).AsInt16();
+            var mask = Vector512.Create(0xFFu);
+            var x0 = Avx512BW.MultiplyAddAdjacent(((Vector512.Load((uint*)group) >>> shift) & mask).AsInt16(), vv);
+            var x1 = Avx512BW.MultiplyAddAdjacent(((Vector512.Load((uint*)(group + 64)) >>> shift) & mask).AsInt16(), vv);
+            switch (index[e] & 7)
+            {
+                case 0: c00 += x0; c01 += x1; break;
+                case 1: c10 += x0; c11 += x1; break;
+                case 2: c20 += x0; c21 += x1; break;
+                case 3: c30 += x0; c31 += x1; break;
+                case 4: c40 += x0; c41 += x1; break;
+                case 5: c50 += x0; c51 += x1; break;
+                case 6: c60 += x0; c61 += x1; break;
+                default: c70 += x0; c71 += x1; break;
+            }
+        }
+        if (!requant)
+        {
+            c00.Store(c); c01.Store(c + 16);
+            c10.Store(c + 32); c11.Store(c + 48);
+            c20.Store(c + 64); c21.Store(c + 80);
+            c30.Store(c + 96); c31.Store(c + 112);
+            c40.Store(c + 128); c41.Store(c + 144);
+            c50.Store(c + 160); c51.Store(c + 176);
+            c60.Store(c + 192); c61.Store(c + 208);
+            c70.Store(c + 224); c71.Store(c + 240);
+            return;
+        }
+        var lo = Vector512.Create(o.Low);
+        var hi = Vector512.Create(o.High);
+        var zp = Vector512.Create(o.ZeroPoint);
+        byte* y = o.Y + (i0 * o.RowStride) + j0;
+        int* off = o.RowOffset + i0;
+        float* scale = o.Scale + i0;
+        RequantRow(c00, c01, off[0], scale[0], lo, hi, zp, y);
+        RequantRow(c10, c11, off[1], scale[1], lo, hi, zp, y + o.RowStride);
+        RequantRow(c20, c21, off[2], scale[2], lo, hi, zp, y + (2 * o.RowStride));
+        RequantRow(c30, c31, off[3], scale[3], lo, hi, zp, y + (3 * o.RowStride));
+        RequantRow(c40, c41, off[4], scale[4], lo, hi, zp, y + (4 * o.RowStride));
+        RequantRow(c50, c51, off[5], scale[5], lo, hi, zp, y + (5 * o.RowStride));
+        RequantRow(c60, c61, off[6], scale[6], lo, hi, zp, y + (6 * o.RowStride));
+        RequantRow(c70, c71, off[7], scale[7], lo, hi, zp, y + (7 * o.RowStride));
+    }
+
+    /// <summary>One row of a quad step: groups g (b0, b1: columns 0-15, 16-31) and g + 1 (b2, b3), the row's weights at a and a + 32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quad(Vector512<byte> b0, Vector512<byte> b1, Vector512<byte> b2, Vector512<byte> b3, byte* a, ref Vector512<int> c0,
+        ref Vector512<int> c1)
+    {
+        var w0 = Vector512.Create(*(int*)a).AsSByte();
+        var w1 = Vector512.Create(*(int*)(a + 32)).AsSByte();
+        var ones = Vector512.Create((short)1);
+        c0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(b0, w0) + Avx512BW.MultiplyAddAdjacent(b2, w1), ones);
+        c1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(b1, w0) + Avx512BW.MultiplyAddAdjacent(b3, w1), ones);
+    }
+
     /// <summary>32 outputs of one row: clamp(round_half_even(float(acc + offset) * scale)) + zp as bytes (see <see cref="Int8Output"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RequantRow(Vector512<int> c0, Vector512<int> c1, int offset, float scale, Vector512<float> lo, Vector512<float> hi,

@@ -63,59 +63,122 @@ internal sealed class Int8PackedWeights
     internal int[] CorrectionValue { get; private init; } = [];
 
     /// <summary>
-    /// Packs <paramref name="rows"/> x <paramref name="depth"/> weights (row stride <paramref name="ld"/>); <paramref name="layout"/>
-    /// forces a layout (tests): true int16, false u8 with residuals however many, null by the share of saturating pairs.
+    /// Whether the u8 layout also bounds each quad (the same two positions of two consecutive groups, k, k + 1, k + 4, k + 5
+    /// with k % 8 in {0, 2}) to |w0| + |w1| + |w4| + |w5| &lt;= 128, so that the AVX-512 kernel may add two groups' int16
+    /// VPMADDUBSW sums before widening them (255 * 128 fits int16): three multiplies per two groups instead of four.
+    /// Weights beyond the bound are shrunk and their residuals corrected like those of saturating pairs.
     /// </summary>
-    public static Int8PackedWeights Pack(ReadOnlySpan<sbyte> w, int rows, int depth, int ld, bool? layout = null)
+    public bool Quads { get; private init; }
+
+    /// <summary>Largest share of weights that the quad bound may shrink (1 in <see cref="MaxQuadShare"/>) for <see cref="Quads"/>.</summary>
+    public const int MaxQuadShare = 64;
+
+    /// <summary>
+    /// Packs <paramref name="rows"/> x <paramref name="depth"/> weights (row stride <paramref name="ld"/>); <paramref name="layout"/>
+    /// forces a layout (tests): true int16, false u8 with residuals however many, null by the share of saturating pairs;
+    /// <paramref name="quads"/> forces the quad bound of the u8 layout on or off (null: by the share of weights it shrinks).
+    /// </summary>
+    public static Int8PackedWeights Pack(ReadOnlySpan<sbyte> w, int rows, int depth, int ld, bool? layout = null, bool? quads = null)
     {
         if (rows < 0 || depth < 0 || ld < depth || (rows > 0 && depth > 0 && (long)(rows - 1) * ld + depth > w.Length))
             throw new ArgumentException($"weights too small for {rows}x{depth} with stride {ld}", nameof(w));
         long saturating = SaturatingPairs(w, rows, depth, ld);
         bool wide = layout ?? saturating * MaxSaturatingShare > (long)rows * (depth / 2);
+        bool useQuads = !wide && (quads ?? QuadResiduals(w, rows, depth, ld) * MaxQuadShare <= (long)rows * depth);
         int g = wide ? 2 : 4;
         int groups = (depth + g - 1) / g;
         groups += groups & 1;
         int panels = (rows + Mr - 1) / Mr;
         var data = new byte[Math.Max(1, panels * groups * Mr * 4)];
         var sums = new int[rows];
-        var start = !wide && saturating > 0 ? new int[panels + 1] : null;
+        var start = !wide ? new int[panels + 1] : null;
         var index = new List<int>();
         var residual = new List<int>();
+        var stored = new int[depth];
         for (int i = 0; i < rows; i++)
         {
             var row = w.Slice(i * ld, depth);
             int p = i / Mr, r = i % Mr, s = 0;
             for (int k = 0; k < depth; k++)
             {
-                int v = row[k];
-                s += v;
+                s += row[k];
+                stored[k] = row[k];
+            }
+            sums[i] = s;
+            if (!wide)
+            {
+                if (useQuads) ShrinkQuads(stored);
+                else ShrinkPairs(stored);
+                for (int k = 0; k < depth; k++)
+                {
+                    if (stored[k] == row[k]) continue;
+                    index.Add(r | (k << 3));
+                    residual.Add(row[k] - stored[k]);
+                }
+                start![p + 1] = index.Count;
+            }
+            for (int k = 0; k < depth; k++)
+            {
+                int v = stored[k];
                 int at = (((p * groups) + (k / g)) * Mr + r) * 4;
                 if (wide)
                 {
                     data[at + (2 * (k % 2))] = (byte)v;
                     data[at + (2 * (k % 2)) + 1] = (byte)(v >> 8);
-                    continue;
                 }
-                if (k % 2 == 1 && Math.Abs((int)row[k - 1]) + Math.Abs(v) > 128)
-                {
-                    int shrunk = Math.Sign(v) * (128 - Math.Abs((int)row[k - 1]));
-                    index.Add(r | (k << 3));
-                    residual.Add(v - shrunk);
-                    v = shrunk;
-                }
-                data[at + (k % 4)] = (byte)v;
+                else data[at + (k % 4)] = (byte)v;
             }
-            sums[i] = s;
-            if (start is not null) start[p + 1] = index.Count;
         }
         if (start is not null)
             for (int p = 1; p <= panels; p++) start[p] = Math.Max(start[p], start[p - 1]);
+        bool any = index.Count > 0;
         return new Int8PackedWeights(rows, depth, groups, wide, data, sums)
         {
-            CorrectionStart = start,
+            Quads = useQuads,
+            CorrectionStart = any ? start : null,
             CorrectionIndex = [.. index],
             CorrectionValue = [.. residual],
         };
+    }
+
+    /// <summary>Shrinks the second weight of each pair with |w0| + |w1| &gt; 128 to sign(w1)(128 - |w0|).</summary>
+    private static void ShrinkPairs(int[] v)
+    {
+        for (int k = 1; k < v.Length; k += 2)
+            if (Math.Abs(v[k - 1]) + Math.Abs(v[k]) > 128) v[k] = Math.Sign(v[k]) * (128 - Math.Abs(v[k - 1]));
+    }
+
+    /// <summary>Shrinks each quad (see <see cref="Quads"/>) in order to a total magnitude of 128 at most.</summary>
+    private static void ShrinkQuads(int[] v)
+    {
+        for (int k0 = 0; k0 < v.Length; k0 += 8)
+            for (int half = 0; half < 4; half += 2)
+            {
+                int budget = 128;
+                foreach (int d in (ReadOnlySpan<int>)[0, 1, 4, 5])
+                {
+                    int k = k0 + half + d;
+                    if (k >= v.Length) continue;
+                    int allowed = Math.Min(Math.Abs(v[k]), budget);
+                    budget -= allowed;
+                    v[k] = Math.Sign(v[k]) * allowed;
+                }
+            }
+    }
+
+    /// <summary>How many weights the quad bound would shrink.</summary>
+    public static long QuadResiduals(ReadOnlySpan<sbyte> w, int rows, int depth, int ld)
+    {
+        long count = 0;
+        var v = new int[depth];
+        for (int i = 0; i < rows; i++)
+        {
+            var row = w.Slice(i * ld, depth);
+            for (int k = 0; k < depth; k++) v[k] = row[k];
+            ShrinkQuads(v);
+            for (int k = 0; k < depth; k++) count += v[k] != row[k] ? 1 : 0;
+        }
+        return count;
     }
 
     /// <summary>Whether some pair (w[2p], w[2p+1]) of a row has |w0| + |w1| > 128, which VPMADDUBSW could saturate with u8 activations.</summary>

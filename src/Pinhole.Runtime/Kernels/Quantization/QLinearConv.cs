@@ -47,7 +47,7 @@ internal sealed class QLinearConv : OpKernel
     public override string Variant => _plan is null ? "reference"
         : _plan.Kind == Int8ConvPlan.Method.Depthwise
             ? _plan.DepthwisePairs is null ? $"depthwise-f32exact/{Isa.Name(Isa.ForKernel)}" : $"depthwise-int8/{Int8Gemm.Name(_isa)}"
-        : $"{(IsPointwise(_plan.WShape) ? "1x1" : "im2col")}-int8gemm{(_plan.Weights[0].Wide ? "-s16" : "")}/{Int8Gemm.Name(_isa)}";
+        : $"{(IsPointwise(_plan.WShape) ? "1x1" : "im2col")}-int8gemm{(_plan.Weights[0].Wide ? "-s16" : _plan.Weights[0].Quads ? "-quads" : "")}/{Int8Gemm.Name(_isa)}";
 
     private bool IsPointwise(int[] wShape)
     {
