@@ -18,7 +18,9 @@ internal static class Driver
     private const string Usage = """
         usage: Pinhole.Bench [--models a,b] [--threads 1,2] [--runs 20] [--warmup 3] [--max-seconds 30]
                              [--out DIR] [--markdown FILE] [--seed 42] [--level NAME] [--fixed-warmup] [--jit] [--list]
+                             [--files NAME=PATH,...]
           --models       substrings of model names to run (default: all)
+          --files        more models: NAME=PATH pairs, comma-separated (such as files written by pinhole quantize)
           --threads      thread counts (default 1,2)
           --runs         timed runs per measurement (default 20); --warmup untimed runs first (default 3; more until
                          the JIT has compiled nothing for 0.5 s, at most 5 s, unless --fixed-warmup)
@@ -32,7 +34,7 @@ internal static class Driver
         """;
 
     private static readonly HashSet<string> Flags = ["--list", "--help", "--fixed-warmup", "--jit"];
-    private static readonly string[] Known = ["--models", "--level", "--fixed-warmup", "--jit", "--threads", "--runs", "--warmup", "--max-seconds", "--out", "--markdown", "--seed", "--list", "--help"];
+    private static readonly string[] Known = ["--models", "--level", "--fixed-warmup", "--jit", "--threads", "--runs", "--warmup", "--max-seconds", "--out", "--markdown", "--seed", "--list", "--help", "--files"];
 
     public static int Run(string[] args)
     {
@@ -57,6 +59,15 @@ internal static class Driver
         string root = RepositoryRoot();
         string shared = Path.GetFullPath(Path.Combine(root, "..", "shared"));
         var models = BenchModels.All(root, shared);
+        if (a.Get("--files") is string files)
+        {
+            foreach (string pair in files.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                int eq = pair.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0) throw new ArgumentException($"--files expects NAME=PATH pairs, got '{pair}'");
+                models.Add(BenchModels.File(pair[..eq], Path.GetFullPath(pair[(eq + 1)..])));
+            }
+        }
         if (a.Get("--models") is string filter)
         {
             var parts = filter.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -293,7 +304,7 @@ internal static class BenchModels
         return list;
     }
 
-    private static BenchModel File(string name, string path) => new(name, path, () =>
+    public static BenchModel File(string name, string path) => new(name, path, () =>
         System.IO.File.Exists(path) ? path : throw new FileNotFoundException($"'{path}' does not exist", path));
 
     /// <summary>fp32 MobileNetV2: the QDQ model with its quantization stripped, regenerated when the source is newer.</summary>
