@@ -67,6 +67,9 @@ public sealed class QuantizeCommandTests : IDisposable
     [InlineData("--activation-type", "int16", "--activation-type 'int16'")]
     [InlineData("--exclude", "nope", "no node named 'nope'")]
     [InlineData("--percentile", "0", "--percentile must be in (0, 100]")]
+    [InlineData("--accuracy-budget", "1", "--accuracy-budget needs --labels")]
+    [InlineData("--accuracy-budget", "-1", "--accuracy-budget must be a non-negative number")]
+    [InlineData("--labels", "labels.csv", "--labels is for --accuracy-budget")]
     public void Bad_arguments_fail_with_one_line_and_write_nothing(string option, string value, string expected)
     {
         string output = Path.Combine(_dir, "q.onnx");

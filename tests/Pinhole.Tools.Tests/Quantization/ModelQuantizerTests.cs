@@ -155,7 +155,7 @@ public sealed class ModelQuantizerTests : IDisposable
     {
         var model = SmallNet();
         var report = ModelQuantizer.Quantize(model, Calibration(), new QuantizationOptions { Exclude = ["conv3"] });
-        Assert.Equal("excluded", report.FloatNodes["conv3"]);
+        Assert.Equal("Conv, excluded", report.FloatNodes["conv3"]);
         var conv3 = model.Graph.Nodes.Single(n => n.Name == "conv3");
         Assert.Equal("w3", conv3.Inputs[1]);
         Assert.Equal(DataType.Float, model.Graph.Initializers["w3"].Type);
