@@ -20,9 +20,9 @@ internal static class QuantizeCommand
         var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write the quantized model (never the input file)", Required = true };
         var calibration = new Option<string>("--calibration", "-c")
         {
-            Description = "Calibration samples: a folder of images or .pb files (test_data_set_* folders too), an IDX image file (.gz too), .npy or .npz",
-            Required = true,
+            Description = "Calibration samples: a folder of images or .pb files (test_data_set_* folders too), an IDX image file (.gz too), .npy or .npz (not with --dynamic)",
         };
+        var dynamic = new Option<bool>("--dynamic") { Description = "Dynamic quantization of MatMul/Gemm: int8 weights, activations quantized at run time (no calibration data)" };
         var sampling = new SampleArguments();
         var method = new Option<string>("--method", "-m") { Description = "Activation ranges: minmax, percentile, entropy or mse", DefaultValueFactory = _ => "minmax" };
         var percentile = new Option<double>("--percentile") { Description = "For --method percentile: the percentage of values kept", DefaultValueFactory = _ => 99.999 };
@@ -45,7 +45,7 @@ internal static class QuantizeCommand
         var command = new Command("quantize", "Static post-training int8 quantization with calibration, written as ONNX QDQ")
         {
             model, output, calibration, method, percentile, perChannel, symmetric, activationType, reduceRange, exclude, threads, json,
-            budget, labels, validation, validationSkip, validationLimit, maxFloat,
+            budget, labels, validation, validationSkip, validationLimit, maxFloat, dynamic,
         };
         sampling.AddTo(command);
         command.SetAction(r =>
@@ -66,6 +66,13 @@ internal static class QuantizeCommand
                 Exclude = r.GetValue(exclude) ?? [],
                 Threads = r.GetValue(threads) >= 1 ? r.GetValue(threads) : throw new UsageException("--threads must be at least 1"),
             };
+            if (r.GetValue(dynamic))
+            {
+                if (r.GetValue(calibration) is not null || r.GetValue(budget) is not null)
+                    throw new UsageException("--dynamic takes no --calibration or --accuracy-budget: activations are quantized at run time");
+                return RunDynamic(r.GetValue(model)!, r.GetValue(output)!, options, r.GetValue(json), stdout);
+            }
+            string data = r.GetValue(calibration) ?? throw new UsageException("--calibration DATA is required (or --dynamic)");
             var sampleOptions = sampling.Parse(r);
             BudgetRequest? budgetRequest = null;
             if (r.GetValue(budget) is double points)
@@ -73,7 +80,7 @@ internal static class QuantizeCommand
                 if (points < 0 || !double.IsFinite(points)) throw new UsageException("--accuracy-budget must be a non-negative number of points");
                 budgetRequest = new BudgetRequest(points,
                     r.GetValue(labels) ?? throw new UsageException("--accuracy-budget needs --labels"),
-                    r.GetValue(validation) ?? r.GetValue(calibration)!,
+                    r.GetValue(validation) ?? data,
                     sampleOptions with
                     {
                         Skip = r.GetValue(validationSkip) >= 0 ? r.GetValue(validationSkip) : throw new UsageException("--validation-skip must not be negative"),
@@ -82,7 +89,7 @@ internal static class QuantizeCommand
                     r.GetValue(maxFloat) >= 0 ? r.GetValue(maxFloat) : throw new UsageException("--max-float must not be negative"));
             }
             else if (r.GetValue(labels) is not null) throw new UsageException("--labels is for --accuracy-budget");
-            return Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(calibration)!, sampleOptions, options, budgetRequest, r.GetValue(json), stdout, stderr);
+            return Run(r.GetValue(model)!, r.GetValue(output)!, data, sampleOptions, options, budgetRequest, r.GetValue(json), stdout, stderr);
         });
         return command;
     }
@@ -102,10 +109,7 @@ internal static class QuantizeCommand
     private static int Run(FileInfo modelFile, FileInfo outputFile, string data, SampleOptions sampleOptions, QuantizationOptions options,
         BudgetRequest? budget, bool asJson, TextWriter stdout, TextWriter stderr)
     {
-        if (!modelFile.Exists) throw new FileNotFoundException($"model file '{modelFile.FullName}' does not exist", modelFile.FullName);
-        if (OptimizeCommand.SameFile(modelFile, outputFile))
-            throw new UsageException($"--output '{outputFile.FullName}' is the input model: write to another file");
-        var model = OnnxModel.Load(modelFile.FullName);
+        var model = LoadChecked(modelFile, outputFile);
         var inputs = model.Graph.RuntimeInputs().ToList();
         var samples = SampleSources.Open(data, inputs, sampleOptions);
         var bar = asJson ? null : new ProgressBar(stderr);
@@ -122,9 +126,7 @@ internal static class QuantizeCommand
             (model, report, budgetResult) = AccuracyBudget.Search(prepared, validation, labels, budget.Points, budget.MaxFloat, options.Threads, progress);
         }
 
-        string? directory = Path.GetDirectoryName(outputFile.FullName);
-        if (directory is not null) Directory.CreateDirectory(directory);
-        OnnxModel.Save(model, outputFile.FullName);
+        Save(model, outputFile);
         long before = modelFile.Length, after = new FileInfo(outputFile.FullName).Length;
         var result = new QuantizeResult(modelFile.ToString(), outputFile.ToString(), samples.Description, options.Method.ToString().ToLowerInvariant(),
             DataTypes.OnnxName(options.ActivationType), options.PerChannel, options.Symmetric, options.ReduceRange, before, after,
@@ -132,6 +134,43 @@ internal static class QuantizeCommand
         if (asJson) stdout.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.QuantizeResult));
         else Write(result, stdout);
         return CliApp.Success;
+    }
+
+    private static int RunDynamic(FileInfo modelFile, FileInfo outputFile, QuantizationOptions options, bool asJson, TextWriter stdout)
+    {
+        var model = LoadChecked(modelFile, outputFile);
+        var report = DynamicQuantizer.Quantize(model, options);
+        Save(model, outputFile);
+        long before = modelFile.Length, after = new FileInfo(outputFile.FullName).Length;
+        var result = new DynamicQuantizeResult(modelFile.ToString(), outputFile.ToString(), options.PerChannel, options.ReduceRange, before, after, report);
+        if (asJson)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.DynamicQuantizeResult));
+            return CliApp.Success;
+        }
+        var ci = CultureInfo.InvariantCulture;
+        stdout.WriteLine($"model        {result.Model}" + (report.OpsetFrom != report.OpsetTo ? $" (ai.onnx opset {report.OpsetFrom} upgraded to {report.OpsetTo})" : ""));
+        stdout.WriteLine($"scheme       dynamic: uint8 activations quantized at run time, int8{(options.ReduceRange ? " (7-bit)" : "")} weights {(options.PerChannel ? "per column" : "per tensor")}");
+        stdout.WriteLine($"quantized    {report.QuantizedMatMuls} MatMul, {report.QuantizedGemms} Gemm");
+        foreach (var (node, why) in report.Skipped.Take(20)) stdout.WriteLine($"  left float {node}: {why}");
+        stdout.WriteLine(string.Create(ci, $"size         {BenchCommand.FormatBytes(before)} -> {BenchCommand.FormatBytes(after)} ({100.0 * after / before:F1}%)"));
+        stdout.WriteLine($"wrote        {result.Output}");
+        return CliApp.Success;
+    }
+
+    private static Model LoadChecked(FileInfo modelFile, FileInfo outputFile)
+    {
+        if (!modelFile.Exists) throw new FileNotFoundException($"model file '{modelFile.FullName}' does not exist", modelFile.FullName);
+        if (OptimizeCommand.SameFile(modelFile, outputFile))
+            throw new UsageException($"--output '{outputFile.FullName}' is the input model: write to another file");
+        return OnnxModel.Load(modelFile.FullName);
+    }
+
+    private static void Save(Model model, FileInfo outputFile)
+    {
+        string? directory = Path.GetDirectoryName(outputFile.FullName);
+        if (directory is not null) Directory.CreateDirectory(directory);
+        OnnxModel.Save(model, outputFile.FullName);
     }
 
     private static void Write(QuantizeResult r, TextWriter w)
@@ -166,6 +205,10 @@ internal static class QuantizeCommand
         public void Report(QuantizationProgress value) => report(value);
     }
 }
+
+/// <summary>What <c>pinhole quantize --dynamic --json</c> prints.</summary>
+internal sealed record DynamicQuantizeResult(string Model, string Output, bool PerChannel, bool ReduceRange, long BytesBefore, long BytesAfter,
+    DynamicQuantizationReport Report);
 
 /// <summary>What <c>pinhole quantize --json</c> prints.</summary>
 internal sealed record QuantizeResult(string Model, string Output, string Calibration, string Method, string ActivationType, bool PerChannel,
