@@ -49,7 +49,7 @@ internal static class CompareCommand
         var quantizedModel = OnnxModel.Load(quantizedFile.FullName);
         var samples = SampleSources.Open(data, floatModel.Graph.RuntimeInputs().ToList(), sampleOptions);
         var bar = asJson ? null : new ProgressBar(stderr);
-        var progress = bar is null ? null : new SyncProgress(p => bar.Report(p.Stage, p.Done, p.Total));
+        var progress = bar?.ForQuantization();
         var report = LayerComparison.Compare(floatModel, quantizedModel, samples, threads, progress);
         var result = new CompareResult(floatFile.ToString(), quantizedFile.ToString(), samples.Description, report.Samples,
             [.. report.Worst(top).Select(l => l.Tensor)], [.. report.Layers.Select(Row.Of)]);
@@ -86,10 +86,6 @@ internal static class CompareCommand
 
     private static string Clip(string s, int width) => s.Length <= width ? s : s[..(width - 3)] + "...";
 
-    private sealed class SyncProgress(Action<QuantizationProgress> report) : IProgress<QuantizationProgress>
-    {
-        public void Report(QuantizationProgress value) => report(value);
-    }
 
     /// <summary>A layer as JSON writes it (infinite SQNR as null).</summary>
     internal sealed record Row(string Tensor, string Node, string Op, double? SqnrDb, double Cosine, double LossDb, string Observed)

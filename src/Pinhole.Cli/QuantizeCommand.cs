@@ -113,7 +113,7 @@ internal static class QuantizeCommand
         var inputs = model.Graph.RuntimeInputs().ToList();
         var samples = SampleSources.Open(data, inputs, sampleOptions);
         var bar = asJson ? null : new ProgressBar(stderr);
-        var progress = bar is null ? null : new SyncProgress(p => bar.Report(p.Stage, p.Done, p.Total));
+        var progress = bar?.ForQuantization();
         var started = System.Diagnostics.Stopwatch.StartNew();
         QuantizationReport report;
         BudgetResult? budgetResult = null;
@@ -199,11 +199,6 @@ internal static class QuantizeCommand
         w.WriteLine(string.Create(ci, $"wrote        {r.Output} in {r.Seconds:F1} s"));
     }
 
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and draw out of order).</summary>
-    private sealed class SyncProgress(Action<QuantizationProgress> report) : IProgress<QuantizationProgress>
-    {
-        public void Report(QuantizationProgress value) => report(value);
-    }
 }
 
 /// <summary>What <c>pinhole quantize --dynamic --json</c> prints.</summary>

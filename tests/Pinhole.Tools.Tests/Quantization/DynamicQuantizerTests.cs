@@ -12,14 +12,6 @@ public sealed class DynamicQuantizerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_temp, recursive: true);
 
-    private static Tensor Random(int[] shape, int seed, float scale)
-    {
-        var random = new Random(seed);
-        var data = new float[Tensor.ElementCount(shape)];
-        for (int i = 0; i < data.Length; i++) data[i] = ((float)random.NextDouble() * 2 - 1) * scale;
-        return Tensor.FromArray(data, shape);
-    }
-
     /// <summary>x [2,4,16] → MatMul(w1 [16,32]) → Add(b1) → Relu → Reshape [8,32] → Gemm(w2 [10,32], transB, bias) → y [8,10].</summary>
     private static Model Mlp()
     {
@@ -27,11 +19,11 @@ public sealed class DynamicQuantizerTests : IDisposable
         model.OpsetImports[""] = 11;
         var g = model.Graph;
         g.Inputs.Add(new ValueInfo("x", new TensorTypeInfo(DataType.Float, [Dim.Known(2), Dim.Known(4), Dim.Known(16)])));
-        g.Initializers["w1"] = Random([16, 32], 1, 0.4f);
-        g.Initializers["b1"] = Random([32], 2, 0.1f);
+        g.Initializers["w1"] = TestTensors.Uniform([16, 32], 1, 0.4f);
+        g.Initializers["b1"] = TestTensors.Uniform([32], 2, 0.1f);
         g.Initializers["shape"] = Tensor.Vector(8L, 32L);
-        g.Initializers["w2"] = Random([10, 32], 3, 0.3f);
-        g.Initializers["b2"] = Random([10], 4, 0.1f);
+        g.Initializers["w2"] = TestTensors.Uniform([10, 32], 3, 0.3f);
+        g.Initializers["b2"] = TestTensors.Uniform([10], 4, 0.1f);
         g.Nodes.Add(new Node("MatMul", ["x", "w1"], ["h"], "", "fc1"));
         g.Nodes.Add(new Node("Add", ["h", "b1"], ["hb"], "", "bias1"));
         g.Nodes.Add(new Node("Relu", ["hb"], ["r"], "", "relu"));
@@ -46,7 +38,7 @@ public sealed class DynamicQuantizerTests : IDisposable
     [InlineData(false)]
     public void MatMul_and_Gemm_become_integer_matmuls_that_stay_close_to_float_and_match_onnx_runtime(bool perChannel)
     {
-        var x = Random([2, 4, 16], 9, 2f);
+        var x = TestTensors.Uniform([2, 4, 16], 9, 2f);
         using var reference = new InferenceSession(Mlp());
         var expected = reference.Run(x)[0].ReadOnlySpan<float>().ToArray();
 
