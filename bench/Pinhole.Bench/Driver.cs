@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using Pinhole.Onnx;
 using Pinhole.Tools.Benchmarking;
+using Pinhole.Tools.Datasets;
+using Pinhole.Tools.Quantization;
 using Pinhole.Tools.Transforms;
 
 namespace Pinhole.Bench;
@@ -295,6 +297,9 @@ internal static class BenchModels
             StrippedMobileNet(Path.Combine(models, "mobilenetv2-qdq", "model.onnx"), Path.Combine(derived, "mobilenetv2-fp32.onnx")),
             File("mobilenetv2-qdq", Path.Combine(models, "mobilenetv2-qdq", "model.onnx")),
             File("mobilenetv2-12-int8", Path.Combine(models, "mobilenetv2-12-int8", "model.onnx")),
+            Quantized("squeezenet1.0-int8", () => Path.Combine(models, "squeezenet1.0", "model.onnx"), "caffe", shared, Path.Combine(derived, "squeezenet1.0-int8.onnx")),
+            Quantized("mobilenetv2-int8", () => StrippedMobileNet(Path.Combine(models, "mobilenetv2-qdq", "model.onnx"), Path.Combine(derived, "mobilenetv2-fp32.onnx")).Prepare(),
+                "imagenet", shared, Path.Combine(derived, "mobilenetv2-int8.onnx")),
             File("ultraface-rfb-320", Path.Combine(models, "ultraface-rfb-320", "model.onnx")),
             File("super-resolution-10", Path.Combine(models, "super-resolution-10", "model.onnx")),
             File("tf-bert-qa-small", Path.Combine(models, "tf-bert-qa-small", "model.onnx")),
@@ -306,6 +311,26 @@ internal static class BenchModels
 
     public static BenchModel File(string name, string path) => new(name, path, () =>
         System.IO.File.Exists(path) ? path : throw new FileNotFoundException($"'{path}' does not exist", path));
+
+    /// <summary>
+    /// A float model quantized by Pinhole (docs/quantization.md): min/max calibration on the first 100 shared ImageNet images,
+    /// 7-bit weights (the x86 int8 kernels' fast path), regenerated when the source or Pinhole.Tools is newer.
+    /// </summary>
+    private static BenchModel Quantized(string name, Func<string> source, string preset, string shared, string target) => new(name, target, () =>
+    {
+        string from = source();
+        var tools = typeof(ModelQuantizer).Assembly.Location;
+        if (System.IO.File.Exists(target) && System.IO.File.GetLastWriteTimeUtc(target) >= System.IO.File.GetLastWriteTimeUtc(from)
+            && System.IO.File.GetLastWriteTimeUtc(target) >= System.IO.File.GetLastWriteTimeUtc(tools))
+            return target;
+        var model = OnnxModel.Load(from);
+        var images = SampleSources.Open(Path.Combine(shared, "datasets", "imagenet-sample", "images"), model.Graph.RuntimeInputs().ToList(),
+            new SampleOptions { Preset = preset, Limit = 100 });
+        ModelQuantizer.Quantize(model, images, new QuantizationOptions { ReduceRange = true });
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        OnnxModel.Save(model, target);
+        return target;
+    });
 
     /// <summary>fp32 MobileNetV2: the QDQ model with its quantization stripped, regenerated when the source is newer.</summary>
     private static BenchModel StrippedMobileNet(string source, string target) => new("mobilenetv2-fp32", target, () =>

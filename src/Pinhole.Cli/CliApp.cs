@@ -63,6 +63,7 @@ public static class CliApp
         root.Subcommands.Add(CheckCommand.CreateDevices(stdout));
         root.Subcommands.Add(EvalCommand.Create(stdout, stderr));
         root.Subcommands.Add(QuantizeCommand.Create(stdout, stderr));
+        root.Subcommands.Add(CompareCommand.Create(stdout, stderr));
 
         ParseResult parsed;
         try

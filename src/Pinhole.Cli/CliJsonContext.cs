@@ -9,4 +9,6 @@ namespace Pinhole.Cli;
 [JsonSerializable(typeof(ModelReport))]
 [JsonSerializable(typeof(EvalReport))]
 [JsonSerializable(typeof(QuantizeResult))]
+[JsonSerializable(typeof(DynamicQuantizeResult))]
+[JsonSerializable(typeof(CompareResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Pinhole.Tools.Quantization;
 
 namespace Pinhole.Cli;
 
@@ -17,5 +18,13 @@ internal sealed class ProgressBar(TextWriter stderr)
         stderr.Write(string.Create(CultureInfo.InvariantCulture,
             $"\r{stage} [{new string('#', filled)}{new string('.', Width - filled)}] {done}/{total}"));
         if (done == total) stderr.WriteLine();
+    }
+
+    /// <summary>The bar as the quantization tools' progress sink, drawn on the reporting thread (Progress&lt;T&gt; would post to the pool and draw out of order).</summary>
+    public IProgress<QuantizationProgress> ForQuantization() => new Sink(this);
+
+    private sealed class Sink(ProgressBar bar) : IProgress<QuantizationProgress>
+    {
+        public void Report(QuantizationProgress value) => bar.Report(value.Stage, value.Done, value.Total);
     }
 }

@@ -60,7 +60,7 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Contains("samples   6, output 'probabilities' with 10 classes", output, StringComparison.Ordinal);
         Assert.Matches(@"top-1\s+\d+\.\d\d% \(\d/6\)", output);
         Assert.Matches(@"top-5\s+\d+\.\d\d% \(\d/6\)", output);
-        Assert.EndsWith("eval 6/6" + Environment.NewLine, err, StringComparison.Ordinal);
+        Assert.EndsWith("eval [########################] 6/6" + Environment.NewLine, err, StringComparison.Ordinal);
     }
 
     [Theory]

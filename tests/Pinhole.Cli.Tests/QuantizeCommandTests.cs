@@ -62,11 +62,35 @@ public sealed class QuantizeCommandTests : IDisposable
         Assert.Contains("wrote        " + output, stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Dynamic_quantization_needs_no_calibration_data()
+    {
+        string output = Path.Combine(_dir, "dynamic.onnx");
+        var (code, stdout, err) = CliRunner.Run("quantize", Model, "--dynamic", "-o", output, "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal(1, doc.RootElement.GetProperty("report").GetProperty("quantizedGemms").GetInt32());
+        var model = OnnxModel.Load(output);
+        Assert.Contains(model.Graph.Nodes, n => n.OpType == "MatMulInteger");
+        using var session = new InferenceSession(model);
+        Assert.Equal([1, 10], session.Run(Tensor.Zeros(DataType.Float, [1, 1, 28, 28]))[0].Shape);
+
+        var (bad, _, badErr) = CliRunner.Run("quantize", Model, "--dynamic", "-c", Images(), "-o", output);
+        Assert.Equal(2, bad);
+        Assert.Contains("--dynamic takes no --calibration", badErr, StringComparison.Ordinal);
+        var (missing, _, missingErr) = CliRunner.Run("quantize", Model, "-o", output);
+        Assert.Equal(2, missing);
+        Assert.Contains("--calibration DATA is required", missingErr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--method", "kl", "--method 'kl'")]
     [InlineData("--activation-type", "int16", "--activation-type 'int16'")]
     [InlineData("--exclude", "nope", "no node named 'nope'")]
     [InlineData("--percentile", "0", "--percentile must be in (0, 100]")]
+    [InlineData("--accuracy-budget", "1", "--accuracy-budget needs --labels")]
+    [InlineData("--accuracy-budget", "-1", "--accuracy-budget must be a non-negative number")]
+    [InlineData("--labels", "labels.csv", "--labels is for --accuracy-budget")]
     public void Bad_arguments_fail_with_one_line_and_write_nothing(string option, string value, string expected)
     {
         string output = Path.Combine(_dir, "q.onnx");

@@ -27,11 +27,29 @@ public sealed record QuantizationReport(
 /// (BatchNormalization folding and others that keep standard ONNX), runs the float model over calibration samples, picks
 /// activation ranges by the chosen method, and writes int8 weights, int32 biases and Quantize/DequantizeLinear pairs.
 /// Ops whose parameters must match (Concat; MaxPool, Reshape and other value-moving ops) share one set, so their integer
-/// forms only copy. Rewrites <paramref name="model"/> in place.
+/// forms only copy.
 /// </summary>
 public static class ModelQuantizer
 {
+    /// <summary>Quantizes <paramref name="model"/> in place.</summary>
     public static QuantizationReport Quantize(Model model, ISampleSource calibration, QuantizationOptions options,
+        IProgress<QuantizationProgress>? progress = null)
+    {
+        var prepared = Prepare(model, calibration, options, progress);
+        var (quantized, report) = prepared.Write(prepared.Excluded);
+        model.Graph = quantized.Graph;
+        model.IrVersion = quantized.IrVersion;
+        model.OpsetImports.Clear();
+        foreach (var (domain, version) in quantized.OpsetImports) model.OpsetImports[domain] = version;
+        foreach (var (key, value) in quantized.MetadataProps) model.MetadataProps[key] = value;
+        return report;
+    }
+
+    /// <summary>
+    /// The model made ready and calibrated, from which quantized forms with different sets of float nodes can be written
+    /// (what the accuracy budget searches over). Preprocesses <paramref name="model"/> in place.
+    /// </summary>
+    public static PreparedQuantization Prepare(Model model, ISampleSource calibration, QuantizationOptions options,
         IProgress<QuantizationProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -53,28 +71,35 @@ public static class ModelQuantizer
         graph.Inputs.RemoveAll(i => graph.Initializers.ContainsKey(i.Name));
         long from = model.OpsetFor("") ?? 1;
         long needed = options.PerChannel ? 13 : 10;
-        var upgrade = OpsetUpgrade.Apply(model, needed);
+        OpsetUpgrade.Apply(model, needed);
         GraphOptimizer.Optimize(model, OptimizationLevel.Basic);
         graph = model.Graph;
+        // Every node gets a name, so that it can be reported and excluded.
+        var names = new HashSet<string>(graph.Nodes.Select(n => n.Name), StringComparer.Ordinal);
+        foreach (var node in graph.Nodes.Where(n => n.Name.Length == 0))
+        {
+            string stem = $"{node.OpType}_{node.Outputs.FirstOrDefault()}";
+            string name = stem;
+            for (int k = 1; !names.Add(name); k++) name = $"{stem}_{k}";
+            node.Name = name;
+        }
 
         var types = new StaticShapeInference().Infer(model);
         bool IsFloat(string value) => graph.Initializers.TryGetValue(value, out var c)
             ? c.Type == DataType.Float
             : types.TryGetValue(value, out var t) ? t.ElementType == DataType.Float : graph.TypeOf(value) is TensorTypeInfo { ElementType: DataType.Float };
 
-        var excluded = new HashSet<string>(options.Exclude, StringComparer.Ordinal);
-        var units = new Dictionary<Node, QuantizedUnit>(ReferenceEqualityComparer.Instance);
+        var units = new List<QuantizedUnit>();
         var floatNodes = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var node in graph.Nodes)
         {
-            if (excluded.Contains(node.Name)) { floatNodes[NodeName(node)] = "excluded"; continue; }
             var unit = QuantizableOps.Classify(node, graph, IsFloat, out var reason);
-            if (unit is not null && node.Outputs.Count >= 1 && IsFloat(node.Outputs[0])) units[node] = unit;
-            else floatNodes[NodeName(node)] = reason ?? "output is not float";
+            if (unit is not null && node.Outputs.Count >= 1 && IsFloat(node.Outputs[0])) units.Add(unit);
+            else floatNodes[node.Name] = $"{node.OpType}, {reason ?? "output is not float"}";
         }
 
         var tensors = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var unit in units.Values)
+        foreach (var unit in units)
         {
             foreach (int i in unit.ActivationInputs)
                 if (!graph.Initializers.ContainsKey(unit.Node.Inputs[i])) tensors.Add(unit.Node.Inputs[i]);
@@ -83,31 +108,83 @@ public static class ModelQuantizer
         var stats = Calibrator.Collect(model, tensors, calibration, options, progress);
 
         // Units whose tensors calibration never saw (a branch not taken) stay in float.
-        foreach (var unit in units.Values.ToList())
+        foreach (var unit in units.ToList())
         {
             bool seen = unit.ActivationInputs.Select(i => unit.Node.Inputs[i]).Append(unit.Node.Outputs[0])
                 .All(t => graph.Initializers.ContainsKey(t) || stats.TryGetValue(t, out var s) && s.Count > 0);
             if (seen) continue;
-            units.Remove(unit.Node);
-            floatNodes[NodeName(unit.Node)] = "not reached by the calibration data";
+            units.Remove(unit);
+            floatNodes[unit.Node.Name] = $"{unit.Node.OpType}, not reached by the calibration data";
         }
+        return new PreparedQuantization(model, units, stats, floatNodes, options, from, needed, calibration.Count);
+    }
+}
 
-        var parameters = ParameterSharing.Assign(graph, units.Values, stats, options);
-        var writer = new QdqWriter(graph, units, parameters, options);
-        writer.Write();
-        graph.Validate();
-        if ((model.OpsetFor("") ?? 1) < needed) model.OpsetImports[""] = needed;
-        model.MetadataProps["pinhole.quantization"] =
-            $"static QDQ, {options.Method.ToString().ToLowerInvariant()} calibration on {calibration.Count} samples, "
-            + $"{DataTypes.OnnxName(options.ActivationType)} activations{(options.Symmetric ? " (symmetric)" : "")}, "
-            + $"int8 weights {(options.PerChannel ? "per channel" : "per tensor")}{(options.ReduceRange ? " (7-bit)" : "")}";
+/// <summary>A preprocessed, calibrated float model; <see cref="Write"/> makes quantized copies of it.</summary>
+public sealed class PreparedQuantization
+{
+    private readonly List<QuantizedUnit> _units;
+    private readonly Dictionary<string, TensorStatistics> _stats;
+    private readonly SortedDictionary<string, string> _floatNodes;
+    private readonly QuantizationOptions _options;
+    private readonly long _opsetFrom, _opsetNeeded;
+    private readonly int _samples;
 
-        var byOp = units.Keys.GroupBy(n => n.OpType, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        if (writer.RemovedClamps > 0) byOp["Relu/Clip (absorbed)"] = writer.RemovedClamps;
-        return new QuantizationReport(from, model.OpsetFor("") ?? needed, calibration.Count, byOp, floatNodes,
-            writer.QuantizedActivations, writer.QuantizedWeights, writer.RemovedClamps);
+    internal PreparedQuantization(Model floatModel, List<QuantizedUnit> units, Dictionary<string, TensorStatistics> stats,
+        SortedDictionary<string, string> floatNodes, QuantizationOptions options, long opsetFrom, long opsetNeeded, int samples)
+    {
+        FloatModel = floatModel;
+        _units = units;
+        _stats = stats;
+        _floatNodes = floatNodes;
+        _options = options;
+        _opsetFrom = opsetFrom;
+        _opsetNeeded = opsetNeeded;
+        _samples = samples;
     }
 
-    private static string NodeName(Node node) => node.Name.Length > 0 ? node.Name : $"{node.OpType}({node.Outputs.FirstOrDefault()})";
+    /// <summary>The float model after the opset upgrade and basic rewrites: what the quantized copies are compared with.</summary>
+    public Model FloatModel { get; }
+
+    /// <summary>The names of the nodes that can be quantized, in graph order.</summary>
+    public IReadOnlyList<string> QuantizableNodes => [.. _units.Select(u => u.Node.Name)];
+
+    /// <summary>The nodes the options exclude.</summary>
+    public IReadOnlySet<string> Excluded => new HashSet<string>(_options.Exclude, StringComparer.Ordinal);
+
+    /// <summary>A quantized copy of <see cref="FloatModel"/> with the named nodes kept in float.</summary>
+    public (Model Model, QuantizationReport Report) Write(IReadOnlySet<string> keepFloat)
+    {
+        ArgumentNullException.ThrowIfNull(keepFloat);
+        var model = FloatModel.Clone();
+        var graph = model.Graph;
+        // The clone keeps node order: units map over by position.
+        var position = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < FloatModel.Graph.Nodes.Count; i++) position[FloatModel.Graph.Nodes[i]] = i;
+        var units = new Dictionary<Node, QuantizedUnit>(ReferenceEqualityComparer.Instance);
+        var floatNodes = new SortedDictionary<string, string>(_floatNodes, StringComparer.Ordinal);
+        foreach (var unit in _units)
+        {
+            var node = graph.Nodes[position[unit.Node]];
+            if (keepFloat.Contains(node.Name)) floatNodes[node.Name] = $"{node.OpType}, excluded";
+            else units[node] = unit with { Node = node };
+        }
+
+        var parameters = ParameterSharing.Assign(graph, units.Values, _stats, _options);
+        var writer = new QdqWriter(graph, units, parameters, _options);
+        writer.Write();
+        graph.Validate();
+        if ((model.OpsetFor("") ?? 1) < _opsetNeeded) model.OpsetImports[""] = _opsetNeeded;
+        model.MetadataProps["pinhole.quantization"] =
+            $"static QDQ, {_options.Method.ToString().ToLowerInvariant()} calibration on {_samples} samples, "
+            + $"{DataTypes.OnnxName(_options.ActivationType)} activations{(_options.Symmetric ? " (symmetric)" : "")}, "
+            + $"int8 weights {(_options.PerChannel ? "per channel" : "per tensor")}{(_options.ReduceRange ? " (7-bit)" : "")}"
+            + (keepFloat.Count > 0 ? $", {keepFloat.Count} node{(keepFloat.Count == 1 ? "" : "s")} kept in float" : "");
+
+        var byOp = units.Keys.GroupBy(n => n.OpType, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        if (writer.RemovedClamps > 0) byOp["Relu/Clip (absorbed)"] = writer.RemovedClamps;
+        var report = new QuantizationReport(_opsetFrom, model.OpsetFor("") ?? _opsetNeeded, _samples, byOp, floatNodes,
+            writer.QuantizedActivations, writer.QuantizedWeights, writer.RemovedClamps);
+        return (model, report);
+    }
 }

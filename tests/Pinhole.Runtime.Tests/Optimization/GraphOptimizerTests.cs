@@ -11,7 +11,7 @@ public class GraphOptimizerTests
         var names = OptimizationRules.For(OptimizationLevel.Basic).Select(r => r.Name).ToArray();
         Assert.Equal(["ConstantFolding", "DeadCodeElimination", "EliminateCast", "EliminateDropout", "EliminateIdentity", "EliminateReshape",
             "EliminateTranspose", "FuseBatchNormIntoConv", "FuseMatMulAddIntoGemm", "FuseMulAddIntoConv", "FuseTransposeIntoGemm",
-            "QdqBinaryFusion", "QdqConvFusion", "QdqDropFusion", "QdqGemmFusion", "QdqMatMulFusion", "QdqUnaryFusion", "ReluQuantFusion",
+            "QdqBinaryFusion", "QdqConcatFusion", "QdqConvFusion", "QdqDropFusion", "QdqGemmFusion", "QdqMatMulFusion", "QdqUnaryFusion", "ReluQuantFusion",
             "ShapeFolding"], names);
         Assert.Empty(OptimizationRules.For(OptimizationLevel.None));
         var extended = OptimizationRules.For(OptimizationLevel.Extended).Select(r => r.Name).ToArray();

@@ -12,14 +12,6 @@ public sealed class ModelQuantizerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_temp, recursive: true);
 
-    private static Tensor Random(int[] shape, int seed, float scale)
-    {
-        var random = new Random(seed);
-        var data = new float[Tensor.ElementCount(shape)];
-        for (int i = 0; i < data.Length; i++) data[i] = ((float)random.NextDouble() * 2 - 1) * scale;
-        return Tensor.FromArray(data, shape);
-    }
-
     /// <summary>
     /// x [1,3,8,8] → conv1 3x3 → Relu → MaxPool ─┐
     ///            → conv2 1x1 stride 2 → Relu ───┴ Concat → conv3 1x1 → Add(·, concat) → GlobalAveragePool → Flatten → Gemm → y [1,5]
@@ -30,14 +22,14 @@ public sealed class ModelQuantizerTests : IDisposable
         model.OpsetImports[""] = 13;
         var g = model.Graph;
         g.Inputs.Add(new ValueInfo("x", new TensorTypeInfo(DataType.Float, [Dim.Known(1), Dim.Known(3), Dim.Known(8), Dim.Known(8)])));
-        g.Initializers["w1"] = Random([4, 3, 3, 3], 1, 0.5f);
-        g.Initializers["b1"] = Random([4], 2, 0.2f);
-        g.Initializers["w2"] = Random([4, 3, 1, 1], 3, 0.8f);
-        g.Initializers["b2"] = Random([4], 4, 0.2f);
-        g.Initializers["w3"] = Random([8, 8, 1, 1], 5, 0.4f);
-        g.Initializers["b3"] = Random([8], 6, 0.1f);
-        g.Initializers["wg"] = Random([5, 8], 7, 0.6f);
-        g.Initializers["bg"] = Random([5], 8, 0.1f);
+        g.Initializers["w1"] = TestTensors.Uniform([4, 3, 3, 3], 1, 0.5f);
+        g.Initializers["b1"] = TestTensors.Uniform([4], 2, 0.2f);
+        g.Initializers["w2"] = TestTensors.Uniform([4, 3, 1, 1], 3, 0.8f);
+        g.Initializers["b2"] = TestTensors.Uniform([4], 4, 0.2f);
+        g.Initializers["w3"] = TestTensors.Uniform([8, 8, 1, 1], 5, 0.4f);
+        g.Initializers["b3"] = TestTensors.Uniform([8], 6, 0.1f);
+        g.Initializers["wg"] = TestTensors.Uniform([5, 8], 7, 0.6f);
+        g.Initializers["bg"] = TestTensors.Uniform([5], 8, 0.1f);
         g.Nodes.Add(new Node("Conv", ["x", "w1", "b1"], ["c1"], "", "conv1").WithAttribute(NodeAttribute.Of("pads", new long[] { 1, 1, 1, 1 })));
         g.Nodes.Add(new Node("Relu", ["c1"], ["r1"], "", "relu1"));
         g.Nodes.Add(new Node("MaxPool", ["r1"], ["p1"], "", "pool1").WithAttribute(NodeAttribute.Of("kernel_shape", new long[] { 2, 2 }))
@@ -108,7 +100,7 @@ public sealed class ModelQuantizerTests : IDisposable
     [Fact]
     public void Quantized_model_stays_close_to_float_and_onnx_runtime_agrees_within_one_step()
     {
-        var x = Random([1, 3, 8, 8], 99, 1.5f);
+        var x = TestTensors.Uniform([1, 3, 8, 8], 99, 1.5f);
         var expected = Output(SmallNet(), x).ReadOnlySpan<float>().ToArray();
         foreach (var options in new[]
         {
@@ -155,7 +147,7 @@ public sealed class ModelQuantizerTests : IDisposable
     {
         var model = SmallNet();
         var report = ModelQuantizer.Quantize(model, Calibration(), new QuantizationOptions { Exclude = ["conv3"] });
-        Assert.Equal("excluded", report.FloatNodes["conv3"]);
+        Assert.Equal("Conv, excluded", report.FloatNodes["conv3"]);
         var conv3 = model.Graph.Nodes.Single(n => n.Name == "conv3");
         Assert.Equal("w3", conv3.Inputs[1]);
         Assert.Equal(DataType.Float, model.Graph.Initializers["w3"].Type);
