@@ -8,11 +8,27 @@ namespace Pinhole.Runtime.Kernels;
 /// </summary>
 internal static unsafe class Int8Im2Col
 {
-    /// <summary>Fills col[(c * kh * kw + ky * kw + kx) * oh * ow + oy * ow + ox] for <paramref name="channels"/> planes of x.</summary>
-    public static void Run(byte* x, int channels, in ConvDepthwise.Shape s, byte pad, byte* col)
+    /// <summary>
+    /// Fills col[(c * kh * kw + ky * kw + kx) * oh * ow + oy * ow + ox] for <paramref name="channels"/> planes of x, channels
+    /// split over <paramref name="threads"/> (each writes its own rows).
+    /// </summary>
+    public static void Run(byte* x, int channels, in ConvDepthwise.Shape s, byte pad, byte* col, int threads)
+    {
+        if ((long)channels * s.Kh * s.Kw * s.Oh * s.Ow < 1 << 16) threads = 1;
+        int chunks = Math.Min(channels, threads == 1 ? 1 : 2 * threads);
+        IntraOp.For(chunks, threads, new Body(x, channels, s, pad, col, chunks));
+    }
+
+    private readonly struct Body(byte* x, int channels, ConvDepthwise.Shape s, byte pad, byte* col, int chunks) : IParallelBody
+    {
+        public void Invoke(int index) =>
+            Channels(x, (int)((long)channels * index / chunks), (int)((long)channels * (index + 1) / chunks), s, pad, col);
+    }
+
+    private static void Channels(byte* x, int c0, int c1, in ConvDepthwise.Shape s, byte pad, byte* col)
     {
         int outSize = s.Oh * s.Ow;
-        for (int c = 0; c < channels; c++)
+        for (int c = c0; c < c1; c++)
         {
             byte* plane = x + ((nint)c * s.Ih * s.Iw);
             for (int ky = 0; ky < s.Kh; ky++)

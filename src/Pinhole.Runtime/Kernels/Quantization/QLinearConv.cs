@@ -132,7 +132,7 @@ internal sealed class QLinearConv : OpKernel
                         byte* b = xg;
                         if (!geo.Pointwise)
                         {
-                            Int8Im2Col.Run(xg, cg, shape, (byte)plan.InputZero, col);
+                            Int8Im2Col.Run(xg, cg, shape, (byte)plan.InputZero, col, threads);
                             b = col;
                         }
                         var source = new Int8Source(b, outSize, transposed: false, signedInput);
