@@ -103,7 +103,7 @@ internal static unsafe class Int8Gemm
                     int j0 = p * nr, w = Math.Min(nr, n - j0);
                     Int8PackB.Panel(b, a.Depth, n, j0, nr, groups, wide, panel);
                     if (output.WeightZero != null) Int8PackB.ColumnSums(panel, groups, nr, wide, colSum);
-                    // Whole 8 x 32 blocks of 8-bit output without weight zero points are requantized from registers (with residuals: quads only).
+                    // Whole 8 x 32 blocks of 8-bit output without weight zero points are requantized from registers (residuals in registers).
                     bool quads = isa == GemmIsa.Vector512 && a.Quads;
                     bool fusable = isa == GemmIsa.Vector512 && w == nr && output.Y != null && output.ColumnStride == 1 && output.WeightZero == null;
                     for (int rpan = r0; rpan < r1; rpan++)
@@ -123,10 +123,10 @@ internal static unsafe class Int8Gemm
                             Int8GemmKernels.Tile512Quads(ap, panel, groups, tile, whole, output, i8, j0, corrIndex, corrValue, e0, e1);
                             if (whole) continue;
                         }
-                        else if (whole && e0 == e1)
+                        else if (whole)
                         {
-                            if (wide) Int8GemmKernels.Tile512Requant<MaddS16>(ap, panel, groups, output, i8, j0);
-                            else Int8GemmKernels.Tile512Requant<MaddU8>(ap, panel, groups, output, i8, j0);
+                            if (wide) Int8GemmKernels.Tile512Requant<MaddS16>(ap, panel, groups, output, i8, j0, null, null, 0, 0);
+                            else Int8GemmKernels.Tile512Requant<MaddU8>(ap, panel, groups, output, i8, j0, corrIndex, corrValue, e0, e1);
                             continue;
                         }
                         else

@@ -56,10 +56,13 @@ internal static unsafe class Int8GemmKernels
     /// <summary>
     /// <see cref="Tile512{T}"/> with the requantization fused into the store (<see cref="Int8Output"/>'s 8-bit form without
     /// weight zero points, a full 8 x 32 block at rows i0.., columns j0..): the accumulators go straight from registers to
-    /// bytes, the same operations as <see cref="Int8Output.Store"/> without the int32 tile round trip.
+    /// bytes, the same operations as <see cref="Int8Output.Store"/> without the int32 tile round trip. Residuals of shrunk
+    /// saturating pairs (u8 layout, entries e0 .. e1) are added in registers first.
     /// </summary>
-    public static void Tile512Requant<T>(byte* a, byte* b, int groups, in Int8Output o, int i0, int j0) where T : IInt8Madd
+    public static void Tile512Requant<T>(byte* a, byte* b, int groups, in Int8Output o, int i0, int j0, int* index, int* value, int e0, int e1)
+        where T : IInt8Madd
     {
+        byte* panel = b;
         Vector512<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<int> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
         for (int g = 0; g < groups; g++, a += 32, b += 128)
@@ -82,6 +85,21 @@ internal static unsafe class Int8GemmKernels
             c60 += T.Madd(b0, w); c61 += T.Madd(b1, w);
             w = Vector512.Create(*(int*)(a + 28)).AsByte();
             c70 += T.Madd(b0, w); c71 += T.Madd(b1, w);
+        }
+        for (int e = e0; e < e1; e++)
+        {
+            var (x0, x1) = Residual(panel, index[e], value[e]);
+            switch (index[e] & 7)
+            {
+                case 0: c00 += x0; c01 += x1; break;
+                case 1: c10 += x0; c11 += x1; break;
+                case 2: c20 += x0; c21 += x1; break;
+                case 3: c30 += x0; c31 += x1; break;
+                case 4: c40 += x0; c41 += x1; break;
+                case 5: c50 += x0; c51 += x1; break;
+                case 6: c60 += x0; c61 += x1; break;
+                default: c70 += x0; c71 += x1; break;
+            }
         }
         var lo = Vector512.Create(o.Low);
         var hi = Vector512.Create(o.High);
@@ -129,13 +147,7 @@ internal static unsafe class Int8GemmKernels
         }
         for (int e = e0; e < e1; e++)
         {
-            // x[k] of the 32 columns: byte k % 4 of each column's group k / 4, times the residual (VPMADDWD with a zero high half).
-            int k = index[e] >> 3, shift = (k & 3) * 8;
-            byte* group = panel + ((nint)(k >> 2) * 128);
-            var vv = Vector512.Create(value[e] & 0xFFFF).AsInt16();
-            var mask = Vector512.Create(0xFFu);
-            var x0 = Avx512BW.MultiplyAddAdjacent(((Vector512.Load((uint*)group) >>> shift) & mask).AsInt16(), vv);
-            var x1 = Avx512BW.MultiplyAddAdjacent(((Vector512.Load((uint*)(group + 64)) >>> shift) & mask).AsInt16(), vv);
+            var (x0, x1) = Residual(panel, index[e], value[e]);
             switch (index[e] & 7)
             {
                 case 0: c00 += x0; c01 += x1; break;
@@ -174,6 +186,21 @@ internal static unsafe class Int8GemmKernels
         RequantRow(c50, c51, off[5], scale[5], lo, hi, zp, y + (5 * o.RowStride));
         RequantRow(c60, c61, off[6], scale[6], lo, hi, zp, y + (6 * o.RowStride));
         RequantRow(c70, c71, off[7], scale[7], lo, hi, zp, y + (7 * o.RowStride));
+    }
+
+    /// <summary>
+    /// A residual's contribution to its row's two accumulators: x[k] of the 32 columns (byte k % 4 of each column's group
+    /// k / 4 in the packed u8 panel) times the residual, by VPMADDWD with a zero high half (|residual| &lt;= 255).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<int>, Vector512<int>) Residual(byte* panel, int index, int value)
+    {
+        int k = index >> 3, shift = (k & 3) * 8;
+        byte* group = panel + ((nint)(k >> 2) * 128);
+        var vv = Vector512.Create(value & 0xFFFF).AsInt16();
+        var mask = Vector512.Create(0xFFu);
+        return (Avx512BW.MultiplyAddAdjacent(((Vector512.Load((uint*)group) >>> shift) & mask).AsInt16(), vv),
+            Avx512BW.MultiplyAddAdjacent(((Vector512.Load((uint*)(group + 64)) >>> shift) & mask).AsInt16(), vv));
     }
 
     /// <summary>One row of a quad step: groups g (b0, b1: columns 0-15, 16-31) and g + 1 (b2, b3), the row's weights at a and a + 32.</summary>

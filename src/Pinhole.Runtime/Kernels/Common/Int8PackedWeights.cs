@@ -20,8 +20,11 @@ internal sealed class Int8PackedWeights
     /// <summary>Rows per panel on every path.</summary>
     public const int Mr = 8;
 
-    /// <summary>Largest share of saturating pairs that the u8 layout takes with residual corrections (each costs about 7 dense products).</summary>
-    public const int MaxSaturatingShare = 32;
+    /// <summary>
+    /// Largest share of saturating pairs that the u8 layout takes with residual corrections (one in 12: added in registers, a
+    /// residual costs about as much as 8 weights of the 8 x 32 tile; measured on 8-bit MobileNetV2/SqueezeNet, 8 and 32 were slower).
+    /// </summary>
+    public const int MaxSaturatingShare = 12;
 
     private Int8PackedWeights(int rows, int depth, int groups, bool wide, byte[] data, int[] rowSums)
     {
