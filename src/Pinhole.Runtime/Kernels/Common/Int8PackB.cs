@@ -29,17 +29,19 @@ internal static unsafe class Int8PackB
         if (!wide && !src.Transposed && w == nr && nr % 16 == 0 && Sse2.IsSupported)
         {
             // Four rows of 16 columns interleave into 16 columns of four bytes: two rounds of byte/word unpacks.
+            // The last group may be partial: its missing rows are zero (as are whole padding groups, below).
             var flip = Vector128.Create((byte)(src.Signed ? 0x80 : 0));
-            for (; (g * 4) + 3 < k; g++)
+            for (; g * 4 < k; g++)
             {
                 byte* s = src.Data + ((nint)g * 4 * src.Ld) + j0;
                 byte* d = dst + ((nint)g * nr * 4);
+                int rows = Math.Min(4, k - (g * 4));
                 for (int j = 0; j < nr; j += 16, d += 64)
                 {
                     var r0 = Vector128.Load(s + j) ^ flip;
-                    var r1 = Vector128.Load(s + j + src.Ld) ^ flip;
-                    var r2 = Vector128.Load(s + j + (2 * src.Ld)) ^ flip;
-                    var r3 = Vector128.Load(s + j + (3 * src.Ld)) ^ flip;
+                    var r1 = rows > 1 ? Vector128.Load(s + j + src.Ld) ^ flip : default;
+                    var r2 = rows > 2 ? Vector128.Load(s + j + (2 * src.Ld)) ^ flip : default;
+                    var r3 = rows > 3 ? Vector128.Load(s + j + (3 * src.Ld)) ^ flip : default;
                     var t0 = Sse2.UnpackLow(r0, r1).AsInt16();
                     var t1 = Sse2.UnpackHigh(r0, r1).AsInt16();
                     var t2 = Sse2.UnpackLow(r2, r3).AsInt16();
@@ -55,14 +57,15 @@ internal static unsafe class Int8PackB
         {
             // Two rows of 16 columns widen to int16 and interleave into 16 columns of two int16.
             var flip = Vector128.Create((byte)(src.Signed ? 0x80 : 0));
-            for (; (g * 2) + 1 < k; g++)
+            for (; g * 2 < k; g++)
             {
                 byte* s = src.Data + ((nint)g * 2 * src.Ld) + j0;
                 byte* d = dst + ((nint)g * nr * 4);
+                bool pair = (g * 2) + 1 < k;
                 for (int j = 0; j < nr; j += 16, d += 64)
                 {
                     var r0 = Vector128.Load(s + j) ^ flip;
-                    var r1 = Vector128.Load(s + j + src.Ld) ^ flip;
+                    var r1 = pair ? Vector128.Load(s + j + src.Ld) ^ flip : default;
                     var w0 = Sse2.UnpackLow(r0, Vector128<byte>.Zero).AsInt16();
                     var w1 = Sse2.UnpackLow(r1, Vector128<byte>.Zero).AsInt16();
                     var w2 = Sse2.UnpackHigh(r0, Vector128<byte>.Zero).AsInt16();
@@ -83,6 +86,12 @@ internal static unsafe class Int8PackB
                 uint* d = (uint*)(dst + ((nint)g * nr * 4));
                 for (int j = 0; j < nr; j++) d[j] = *(uint*)(src.Data + ((nint)(j0 + j) * src.Ld) + (g * 4)) ^ flip;
             }
+        }
+        if (w == nr && !src.Transposed && g * (wide ? 2 : 4) >= k)
+        {
+            // Padding groups past K: zeros.
+            new Span<byte>(dst + ((nint)g * nr * 4), (groups - g) * nr * 4).Clear();
+            return;
         }
         int size = wide ? 2 : 4;
         for (; g < groups; g++)
