@@ -206,7 +206,7 @@ internal static unsafe class Int8DepthwiseDirect
         ulong v8 = v * 0x0101010101010101ul;
         if (n >= 8)
         {
-            *(ulong*)dst = v8;
+            for (int i = 0; i + 8 <= n; i += 8) *(ulong*)(dst + i) = v8;
             *(ulong*)(dst + n - 8) = v8;
             return;
         }
@@ -227,9 +227,8 @@ internal static unsafe class Int8DepthwiseDirect
         ulong f8 = flip * 0x0101010101010101ul;
         if (n >= 8)
         {
-            ulong a = *(ulong*)src ^ f8, b = *(ulong*)(src + n - 8) ^ f8;
-            *(ulong*)dst = a;
-            *(ulong*)(dst + n - 8) = b;
+            for (int i = 0; i + 8 <= n; i += 8) *(ulong*)(dst + i) = *(ulong*)(src + i) ^ f8;
+            *(ulong*)(dst + n - 8) = *(ulong*)(src + n - 8) ^ f8;
             return;
         }
         for (int i = 0; i < n; i++) dst[i] = (byte)(src[i] ^ flip);
