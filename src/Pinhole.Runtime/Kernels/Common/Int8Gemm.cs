@@ -56,7 +56,34 @@ internal static unsafe class Int8Gemm
     /// Runs the GEMM over all N columns of <paramref name="b"/>. <paramref name="portable"/> (tests) makes the 128-bit path
     /// use only the portable vector API.
     /// </summary>
-    public static void Run(Int8PackedWeights a, in Int8Source b, int n, in Int8Output output, int threads, GemmIsa isa, bool portable = false)
+    public static void Run(Int8PackedWeights a, in Int8Source b, int n, in Int8Output output, int threads, GemmIsa isa, bool portable = false) =>
+        Run(a, b, default, implicitColumns: false, n, output, threads, isa, portable);
+
+    /// <summary>
+    /// Runs the GEMM of a convolution whose right operand is the im2col matrix of <paramref name="conv"/>, built a block of
+    /// columns at a time inside the parallel loop (never whole). <paramref name="signed"/>: the input is int8.
+    /// </summary>
+    public static void Run(Int8PackedWeights a, in Int8Im2Col conv, bool signed, in Int8Output output, int threads, GemmIsa isa, bool portable = false)
+    {
+        int n = conv.Columns;
+        if (n > GemvColumns)
+        {
+            Run(a, new Int8Source(null, 0, false, signed), conv, implicitColumns: true, n, output, threads, isa, portable);
+            return;
+        }
+        // One or two output pixels: the whole (small) operand, then the GEMV.
+        int need = conv.Depth * n;
+        var buf = _columns;
+        if (buf == null || buf.Length < need) _columns = buf = new byte[need];
+        fixed (byte* col = buf)
+        {
+            conv.Fill(0, n, col, n);
+            Run(a, new Int8Source(col, n, false, signed), default, implicitColumns: false, n, output, threads, isa, portable);
+        }
+    }
+
+    private static void Run(Int8PackedWeights a, in Int8Source b, in Int8Im2Col conv, bool implicitColumns, int n, in Int8Output output, int threads,
+        GemmIsa isa, bool portable)
     {
         if (!IsSupported(isa)) throw new PlatformNotSupportedException($"int8 GEMM path {isa} is not supported on this machine");
         int m = a.Rows;
@@ -74,12 +101,18 @@ internal static unsafe class Int8Gemm
             int nr = Nr(isa), panels = (n + nr - 1) / nr;
             int colChunks = Math.Min(panels, threads == 1 ? 1 : 4 * threads);
             int rowParts = threads > 1 && colChunks < 2 * threads ? Math.Min(rowPanels, (2 * threads + colChunks - 1) / colChunks) : 1;
-            IntraOp.For(colChunks * rowParts, threads, new GemmBody(a, pa, b, n, output, isa, portable, nr, panels, colChunks, rowParts));
+            IntraOp.For(colChunks * rowParts, threads,
+                new GemmBody(a, pa, b, conv, implicitColumns, n, output, isa, portable, nr, panels, colChunks, rowParts));
         }
     }
 
-    private readonly struct GemmBody(Int8PackedWeights a, byte* pa, Int8Source b, int n, Int8Output output, GemmIsa isa, bool portable, int nr,
-        int panels, int colChunks, int rowParts) : IParallelBody
+    /// <summary>Bytes of im2col columns built at a time (whole panels; at least one).</summary>
+    private const int ColumnBlockBytes = 512 << 10;
+
+    [ThreadStatic] private static byte[]? _columns;
+
+    private readonly struct GemmBody(Int8PackedWeights a, byte* pa, Int8Source b, Int8Im2Col conv, bool implicitColumns, int n, Int8Output output,
+        GemmIsa isa, bool portable, int nr, int panels, int colChunks, int rowParts) : IParallelBody
     {
         public void Invoke(int index)
         {
@@ -87,55 +120,82 @@ internal static unsafe class Int8Gemm
             int p0 = (int)((long)panels * cc / colChunks), p1 = (int)((long)panels * (cc + 1) / colChunks);
             int rowPanels = a.Panels;
             int r0 = (int)((long)rowPanels * rp / rowParts), r1 = (int)((long)rowPanels * (rp + 1) / rowParts);
-            int groups = a.Groups, m = a.Rows;
-            bool wide = a.Wide;
-            int need = groups * nr * 4;
+            int need = a.Groups * nr * 4;
             var buf = _panel;
             if (buf == null || buf.Length < need) _panel = buf = new byte[Math.Max(need, 4096)];
+            fixed (byte* panel = buf)
+            {
+                if (!implicitColumns)
+                {
+                    for (int p = p0; p < p1; p++) Panel(b, n, p * nr, 0, r0, r1, panel);
+                    return;
+                }
+                int blockPanels = Math.Max(1, ColumnBlockBytes / (a.Depth * nr));
+                int colNeed = blockPanels * nr * a.Depth;
+                var cols = _columns;
+                if (cols == null || cols.Length < colNeed) _columns = cols = new byte[colNeed];
+                fixed (byte* col = cols)
+                {
+                    for (int q0 = p0; q0 < p1; q0 += blockPanels)
+                    {
+                        int q1 = Math.Min(p1, q0 + blockPanels);
+                        int c0 = q0 * nr, c1 = Math.Min(n, q1 * nr), ld = (q1 - q0) * nr;
+                        conv.Fill(c0, c1, col, ld);
+                        var block = new Int8Source(col, ld, false, b.Signed);
+                        for (int p = q0; p < q1; p++) Panel(block, c1 - c0, (p * nr) - c0, c0, r0, r1, panel);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Packs the panel of columns <paramref name="j"/> .. of <paramref name="src"/> (<paramref name="width"/> columns) and
+        /// multiplies it by weight panels r0 .. r1; output column = <paramref name="j"/> + <paramref name="shift"/>.
+        /// </summary>
+        private void Panel(in Int8Source src, int width, int j, int shift, int r0, int r1, byte* panel)
+        {
+            int groups = a.Groups, m = a.Rows;
+            bool wide = a.Wide;
             int* tile = stackalloc int[Int8GemmKernels.Mr * Int8GemmKernels.Nr512];
             int* colSum = stackalloc int[Int8GemmKernels.Nr512];
-            fixed (byte* panel = buf)
+            int j0 = j + shift, w = Math.Min(nr, width - j);
+            Int8PackB.Panel(src, a.Depth, width, j, nr, groups, wide, panel);
+            if (output.WeightZero != null) Int8PackB.ColumnSums(panel, groups, nr, wide, colSum);
+            // Whole 8 x 32 blocks of 8-bit output without weight zero points are requantized from registers (residuals in registers).
+            bool quads = isa == GemmIsa.Vector512 && a.Quads;
+            bool fusable = isa == GemmIsa.Vector512 && w == nr && output.Y != null && output.ColumnStride == 1 && output.WeightZero == null;
             fixed (int* corrIndex = a.CorrectionIndex)
             fixed (int* corrValue = a.CorrectionValue)
             {
-                for (int p = p0; p < p1; p++)
+                for (int rpan = r0; rpan < r1; rpan++)
                 {
-                    int j0 = p * nr, w = Math.Min(nr, n - j0);
-                    Int8PackB.Panel(b, a.Depth, n, j0, nr, groups, wide, panel);
-                    if (output.WeightZero != null) Int8PackB.ColumnSums(panel, groups, nr, wide, colSum);
-                    // Whole 8 x 32 blocks of 8-bit output without weight zero points are requantized from registers (residuals in registers).
-                    bool quads = isa == GemmIsa.Vector512 && a.Quads;
-                    bool fusable = isa == GemmIsa.Vector512 && w == nr && output.Y != null && output.ColumnStride == 1 && output.WeightZero == null;
-                    for (int rpan = r0; rpan < r1; rpan++)
+                    byte* ap = pa + ((nint)rpan * a.PanelBytes);
+                    int i8 = rpan * Int8GemmKernels.Mr;
+                    int e0 = 0, e1 = 0;
+                    if (a.CorrectionStart is { } start)
                     {
-                        byte* ap = pa + ((nint)rpan * a.PanelBytes);
-                        int i8 = rpan * Int8GemmKernels.Mr;
-                        int e0 = 0, e1 = 0;
-                        if (a.CorrectionStart is { } start)
-                        {
-                            e0 = start[rpan];
-                            e1 = start[rpan + 1];
-                        }
-                        bool whole = fusable && i8 + Int8GemmKernels.Mr <= m;
-                        if (quads)
-                        {
-                            // Residuals in registers; the requantization too for whole blocks.
-                            Int8GemmKernels.Tile512Quads(ap, panel, groups, tile, whole, output, i8, j0, corrIndex, corrValue, e0, e1);
-                            if (whole) continue;
-                        }
-                        else if (whole)
-                        {
-                            if (wide) Int8GemmKernels.Tile512Requant<MaddS16>(ap, panel, groups, output, i8, j0, null, null, 0, 0);
-                            else Int8GemmKernels.Tile512Requant<MaddU8>(ap, panel, groups, output, i8, j0, corrIndex, corrValue, e0, e1);
-                            continue;
-                        }
-                        else
-                        {
-                            Tile(isa, wide, portable, ap, panel, groups, nr, tile);
-                            if (e0 < e1) Int8GemmKernels.Correct(a, e0, e1, panel, nr, tile);
-                        }
-                        output.Store(tile, nr, colSum, i8, Math.Min(Int8GemmKernels.Mr, m - i8), j0, w);
+                        e0 = start[rpan];
+                        e1 = start[rpan + 1];
                     }
+                    bool whole = fusable && i8 + Int8GemmKernels.Mr <= m;
+                    if (quads)
+                    {
+                        // Residuals in registers; the requantization too for whole blocks.
+                        Int8GemmKernels.Tile512Quads(ap, panel, groups, tile, whole, output, i8, j0, corrIndex, corrValue, e0, e1);
+                        if (whole) continue;
+                    }
+                    else if (whole)
+                    {
+                        if (wide) Int8GemmKernels.Tile512Requant<MaddS16>(ap, panel, groups, output, i8, j0, null, null, 0, 0);
+                        else Int8GemmKernels.Tile512Requant<MaddU8>(ap, panel, groups, output, i8, j0, corrIndex, corrValue, e0, e1);
+                        continue;
+                    }
+                    else
+                    {
+                        Tile(isa, wide, portable, ap, panel, groups, nr, tile);
+                        if (e0 < e1) Int8GemmKernels.Correct(a, e0, e1, panel, nr, tile);
+                    }
+                    output.Store(tile, nr, colSum, i8, Math.Min(Int8GemmKernels.Mr, m - i8), j0, w);
                 }
             }
         }

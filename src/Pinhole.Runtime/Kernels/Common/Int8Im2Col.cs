@@ -3,63 +3,106 @@ using System.Runtime.Intrinsics;
 namespace Pinhole.Runtime.Kernels;
 
 /// <summary>
-/// im2col for 8-bit 2-D convolutions: rows (c, ky, kx), columns (oy, ox) of the input window values, with the input
-/// zero point where the window leaves the image (so padding contributes (zx - zx) * w = 0, as the spec requires).
+/// im2col for 8-bit 2-D convolutions, as the right operand of the int8 GEMM: rows (c, ky, kx), columns (oy, ox) of the
+/// input window values, with the input zero point where the window leaves the image (so padding contributes
+/// (zx - zx) * w = 0, as the spec requires). The GEMM fills it a block of columns at a time, on the thread that then
+/// packs and multiplies those columns (<see cref="Fill"/>): the block stays in that core's cache, and one parallel loop
+/// does both.
 /// </summary>
-internal static unsafe class Int8Im2Col
+internal unsafe readonly struct Int8Im2Col(byte* x, int channels, ConvDepthwise.Shape shape, byte pad)
 {
+    public readonly byte* X = x;
+    public readonly int Channels = channels;
+    public readonly ConvDepthwise.Shape Shape = shape;
+    public readonly byte Pad = pad;
+
+    /// <summary>Rows of the operand: channels x kernel height x kernel width.</summary>
+    public int Depth => Channels * Shape.Kh * Shape.Kw;
+
+    /// <summary>Columns of the operand: output height x output width.</summary>
+    public int Columns => Shape.Oh * Shape.Ow;
+
     /// <summary>
-    /// Fills col[(c * kh * kw + ky * kw + kx) * oh * ow + oy * ow + ox] for <paramref name="channels"/> planes of x, channels
-    /// split over <paramref name="threads"/> (each writes its own rows).
+    /// Writes columns c0 .. c1 of the operand: element (k, c) at <c>col[k * ld + c - c0]</c>.
     /// </summary>
-    public static void Run(byte* x, int channels, in ConvDepthwise.Shape s, byte pad, byte* col, int threads)
+    public void Fill(int c0, int c1, byte* col, int ld)
     {
-        if ((long)channels * s.Kh * s.Kw * s.Oh * s.Ow < 1 << 16) threads = 1;
-        int chunks = Math.Min(channels, threads == 1 ? 1 : 2 * threads);
-        IntraOp.For(chunks, threads, new Body(x, channels, s, pad, col, chunks));
-    }
-
-    private readonly struct Body(byte* x, int channels, ConvDepthwise.Shape s, byte pad, byte* col, int chunks) : IParallelBody
-    {
-        public void Invoke(int index) =>
-            Channels(x, (int)((long)channels * index / chunks), (int)((long)channels * (index + 1) / chunks), s, pad, col);
-    }
-
-    private static void Channels(byte* x, int c0, int c1, in ConvDepthwise.Shape s, byte pad, byte* col)
-    {
-        int outSize = s.Oh * s.Ow;
-        for (int c = c0; c < c1; c++)
+        var s = Shape;
+        int ow = s.Ow;
+        int oy0 = c0 / ow, oy1 = (c1 + ow - 1) / ow;
+        for (int c = 0; c < Channels; c++)
         {
-            byte* plane = x + ((nint)c * s.Ih * s.Iw);
+            byte* plane = X + ((nint)c * s.Ih * s.Iw);
             for (int ky = 0; ky < s.Kh; ky++)
             {
                 for (int kx = 0; kx < s.Kw; kx++)
                 {
-                    byte* row = col + ((nint)(((c * s.Kh) + ky) * s.Kw + kx) * outSize);
+                    byte* row = col + ((nint)(((c * s.Kh) + ky) * s.Kw + kx) * ld) - c0;
                     int offX = (kx * s.Dw) - s.Pl;
                     // Output columns whose input column is inside the image: lo <= ox < hi.
-                    int lo = offX >= 0 ? 0 : Math.Min(s.Ow, (-offX + s.Sw - 1) / s.Sw);
-                    int hi = s.Iw - offX <= 0 ? 0 : Math.Min(s.Ow, ((s.Iw - offX - 1) / s.Sw) + 1);
+                    int lo = offX >= 0 ? 0 : Math.Min(ow, (-offX + s.Sw - 1) / s.Sw);
+                    int hi = s.Iw - offX <= 0 ? 0 : Math.Min(ow, ((s.Iw - offX - 1) / s.Sw) + 1);
                     if (hi < lo) hi = lo;
-                    for (int oy = 0; oy < s.Oh; oy++)
+                    for (int oy = oy0; oy < oy1; oy++)
                     {
-                        byte* d = row + ((nint)oy * s.Ow);
+                        int first = (int)((long)oy * ow);
+                        // This block's part of the output row: a <= ox < b.
+                        int a = Math.Max(0, c0 - first), b = Math.Min(ow, c1 - first);
+                        byte* d = row + first;
                         int iy = (oy * s.Sh) - s.Pt + (ky * s.Dh);
                         if ((uint)iy >= (uint)s.Ih)
                         {
-                            new Span<byte>(d, s.Ow).Fill(pad);
+                            Set(d + a, b - a, Pad);
                             continue;
                         }
+                        int l = Math.Clamp(lo, a, b), h = Math.Clamp(hi, l, b);
                         byte* src = plane + ((nint)iy * s.Iw) + offX;
-                        for (int ox = 0; ox < lo; ox++) d[ox] = pad;
-                        if (s.Sw == 1) new ReadOnlySpan<byte>(src + lo, hi - lo).CopyTo(new Span<byte>(d + lo, hi - lo));
-                        else if (s.Sw == 2) Evens(src, d, lo, hi, s.Iw - offX);
-                        else for (int ox = lo; ox < hi; ox++) d[ox] = src[ox * s.Sw];
-                        for (int ox = hi; ox < s.Ow; ox++) d[ox] = pad;
+                        for (int ox = a; ox < l; ox++) d[ox] = Pad;
+                        if (s.Sw == 1) Copy(src + l, d + l, h - l);
+                        else if (s.Sw == 2) Evens(src, d, l, h, s.Iw - offX);
+                        else for (int ox = l; ox < h; ox++) d[ox] = src[ox * s.Sw];
+                        for (int ox = h; ox < b; ox++) d[ox] = Pad;
                     }
                 }
             }
         }
+    }
+
+    // Rows are short (7 to 224 bytes): inline vector copies with overlapping ends beat a call to memmove.
+
+    /// <summary>Copies <paramref name="count"/> bytes, touching no byte outside either range.</summary>
+    private static void Copy(byte* src, byte* dst, int count)
+    {
+        if (count >= 32 && Vector256.IsHardwareAccelerated)
+        {
+            int i = 0;
+            for (; i + 32 <= count; i += 32) Vector256.Load(src + i).Store(dst + i);
+            if (i < count) Vector256.Load(src + count - 32).Store(dst + count - 32);
+        }
+        else if (count >= 16 && Vector128.IsHardwareAccelerated)
+        {
+            Vector128.Load(src).Store(dst);
+            Vector128.Load(src + count - 16).Store(dst + count - 16);
+        }
+        else if (count >= 8)
+        {
+            *(ulong*)dst = *(ulong*)src;
+            *(ulong*)(dst + count - 8) = *(ulong*)(src + count - 8);
+        }
+        else for (int i = 0; i < count; i++) dst[i] = src[i];
+    }
+
+    /// <summary>Sets <paramref name="count"/> bytes to <paramref name="value"/>.</summary>
+    private static void Set(byte* dst, int count, byte value)
+    {
+        if (count >= 16 && Vector128.IsHardwareAccelerated)
+        {
+            var v = Vector128.Create(value);
+            int i = 0;
+            for (; i + 16 <= count; i += 16) v.Store(dst + i);
+            if (i < count) v.Store(dst + count - 16);
+        }
+        else for (int i = 0; i < count; i++) dst[i] = value;
     }
 
     /// <summary>d[ox] = src[2 * ox] for lo &lt;= ox &lt; hi; vector loads only while they stay inside the row (src[0 .. limit)).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -26,68 +27,26 @@ internal static unsafe class Int8PackB
     {
         int w = Math.Min(nr, n - j0);
         int g = 0;
-        if (!wide && !src.Transposed && w == nr && nr % 16 == 0 && Sse2.IsSupported)
+        if (!src.Transposed && nr % 16 == 0 && Sse2.IsSupported)
         {
-            // Four rows of 16 columns interleave into 16 columns of four bytes: two rounds of byte/word unpacks.
-            // The last group may be partial: its missing rows are zero (as are whole padding groups, below).
-            var flip = Vector128.Create((byte)(src.Signed ? 0x80 : 0));
-            for (; g * 4 < k; g++)
-            {
-                byte* s = src.Data + ((nint)g * 4 * src.Ld) + j0;
-                byte* d = dst + ((nint)g * nr * 4);
-                int rows = Math.Min(4, k - (g * 4));
-                for (int j = 0; j < nr; j += 16, d += 64)
-                {
-                    var r0 = Vector128.Load(s + j) ^ flip;
-                    var r1 = rows > 1 ? Vector128.Load(s + j + src.Ld) ^ flip : default;
-                    var r2 = rows > 2 ? Vector128.Load(s + j + (2 * src.Ld)) ^ flip : default;
-                    var r3 = rows > 3 ? Vector128.Load(s + j + (3 * src.Ld)) ^ flip : default;
-                    var t0 = Sse2.UnpackLow(r0, r1).AsInt16();
-                    var t1 = Sse2.UnpackHigh(r0, r1).AsInt16();
-                    var t2 = Sse2.UnpackLow(r2, r3).AsInt16();
-                    var t3 = Sse2.UnpackHigh(r2, r3).AsInt16();
-                    Sse2.UnpackLow(t0, t2).AsByte().Store(d);
-                    Sse2.UnpackHigh(t0, t2).AsByte().Store(d + 16);
-                    Sse2.UnpackLow(t1, t3).AsByte().Store(d + 32);
-                    Sse2.UnpackHigh(t1, t3).AsByte().Store(d + 48);
-                }
-            }
+            // The last panel's columns past N are zero (loaded through a zero-filled copy, never past the operand); a
+            // separate instantiation keeps the loads of whole panels plain.
+            if (wide) g = w == nr ? Interleave2<WholeRows>(src, k, j0, nr, w, dst) : Interleave2<PartialRows>(src, k, j0, nr, w, dst);
+            else g = w == nr ? Interleave4<WholeRows>(src, k, j0, nr, w, dst) : Interleave4<PartialRows>(src, k, j0, nr, w, dst);
         }
-        else if (wide && !src.Transposed && w == nr && nr % 16 == 0 && Sse2.IsSupported)
+        else if (!wide && src.Transposed)
         {
-            // Two rows of 16 columns widen to int16 and interleave into 16 columns of two int16.
-            var flip = Vector128.Create((byte)(src.Signed ? 0x80 : 0));
-            for (; g * 2 < k; g++)
-            {
-                byte* s = src.Data + ((nint)g * 2 * src.Ld) + j0;
-                byte* d = dst + ((nint)g * nr * 4);
-                bool pair = (g * 2) + 1 < k;
-                for (int j = 0; j < nr; j += 16, d += 64)
-                {
-                    var r0 = Vector128.Load(s + j) ^ flip;
-                    var r1 = pair ? Vector128.Load(s + j + src.Ld) ^ flip : default;
-                    var w0 = Sse2.UnpackLow(r0, Vector128<byte>.Zero).AsInt16();
-                    var w1 = Sse2.UnpackLow(r1, Vector128<byte>.Zero).AsInt16();
-                    var w2 = Sse2.UnpackHigh(r0, Vector128<byte>.Zero).AsInt16();
-                    var w3 = Sse2.UnpackHigh(r1, Vector128<byte>.Zero).AsInt16();
-                    Sse2.UnpackLow(w0, w1).AsByte().Store(d);
-                    Sse2.UnpackHigh(w0, w1).AsByte().Store(d + 16);
-                    Sse2.UnpackLow(w2, w3).AsByte().Store(d + 32);
-                    Sse2.UnpackHigh(w2, w3).AsByte().Store(d + 48);
-                }
-            }
-        }
-        else if (!wide && src.Transposed && w == nr)
-        {
-            // A column's group is four consecutive bytes of its row.
+            // A column's group is four consecutive bytes of its row; columns past N are zero.
             uint flip = src.Signed ? 0x80808080u : 0u;
             for (; (g * 4) + 3 < k; g++)
             {
                 uint* d = (uint*)(dst + ((nint)g * nr * 4));
-                for (int j = 0; j < nr; j++) d[j] = *(uint*)(src.Data + ((nint)(j0 + j) * src.Ld) + (g * 4)) ^ flip;
+                int j = 0;
+                for (; j < w; j++) d[j] = *(uint*)(src.Data + ((nint)(j0 + j) * src.Ld) + (g * 4)) ^ flip;
+                for (; j < nr; j++) d[j] = 0;
             }
         }
-        if (w == nr && !src.Transposed && g * (wide ? 2 : 4) >= k)
+        if (!src.Transposed && g * (wide ? 2 : 4) >= k)
         {
             // Padding groups past K: zeros.
             new Span<byte>(dst + ((nint)g * nr * 4), (groups - g) * nr * 4).Clear();
@@ -108,6 +67,94 @@ internal static unsafe class Int8PackB
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Four rows of 16 columns interleave into 16 columns of four bytes: two rounds of byte/word unpacks. The last group
+    /// may be partial: its missing rows are zero. Returns the groups written.
+    /// </summary>
+    private static int Interleave4<TRows>(in Int8Source src, int k, int j0, int nr, int w, byte* dst) where TRows : IRowLoad
+    {
+        var flip = Vector128.Create((byte)(src.Signed ? 0x80 : 0));
+        int g = 0;
+        for (; g * 4 < k; g++)
+        {
+            byte* s = src.Data + ((nint)g * 4 * src.Ld) + j0;
+            byte* d = dst + ((nint)g * nr * 4);
+            int rows = Math.Min(4, k - (g * 4));
+            for (int j = 0; j < nr; j += 16, d += 64)
+            {
+                int valid = w - j;
+                var r0 = TRows.Load(s + j, valid, flip);
+                var r1 = rows > 1 ? TRows.Load(s + j + src.Ld, valid, flip) : default;
+                var r2 = rows > 2 ? TRows.Load(s + j + (2 * src.Ld), valid, flip) : default;
+                var r3 = rows > 3 ? TRows.Load(s + j + (3 * src.Ld), valid, flip) : default;
+                var t0 = Sse2.UnpackLow(r0, r1).AsInt16();
+                var t1 = Sse2.UnpackHigh(r0, r1).AsInt16();
+                var t2 = Sse2.UnpackLow(r2, r3).AsInt16();
+                var t3 = Sse2.UnpackHigh(r2, r3).AsInt16();
+                Sse2.UnpackLow(t0, t2).AsByte().Store(d);
+                Sse2.UnpackHigh(t0, t2).AsByte().Store(d + 16);
+                Sse2.UnpackLow(t1, t3).AsByte().Store(d + 32);
+                Sse2.UnpackHigh(t1, t3).AsByte().Store(d + 48);
+            }
+        }
+        return g;
+    }
+
+    /// <summary>Two rows of 16 columns widen to int16 and interleave into 16 columns of two int16. Returns the groups written.</summary>
+    private static int Interleave2<TRows>(in Int8Source src, int k, int j0, int nr, int w, byte* dst) where TRows : IRowLoad
+    {
+        var flip = Vector128.Create((byte)(src.Signed ? 0x80 : 0));
+        int g = 0;
+        for (; g * 2 < k; g++)
+        {
+            byte* s = src.Data + ((nint)g * 2 * src.Ld) + j0;
+            byte* d = dst + ((nint)g * nr * 4);
+            bool pair = (g * 2) + 1 < k;
+            for (int j = 0; j < nr; j += 16, d += 64)
+            {
+                int valid = w - j;
+                var r0 = TRows.Load(s + j, valid, flip);
+                var r1 = pair ? TRows.Load(s + j + src.Ld, valid, flip) : default;
+                var w0 = Sse2.UnpackLow(r0, Vector128<byte>.Zero).AsInt16();
+                var w1 = Sse2.UnpackLow(r1, Vector128<byte>.Zero).AsInt16();
+                var w2 = Sse2.UnpackHigh(r0, Vector128<byte>.Zero).AsInt16();
+                var w3 = Sse2.UnpackHigh(r1, Vector128<byte>.Zero).AsInt16();
+                Sse2.UnpackLow(w0, w1).AsByte().Store(d);
+                Sse2.UnpackHigh(w0, w1).AsByte().Store(d + 16);
+                Sse2.UnpackLow(w2, w3).AsByte().Store(d + 32);
+                Sse2.UnpackHigh(w2, w3).AsByte().Store(d + 48);
+            }
+        }
+        return g;
+    }
+
+    private interface IRowLoad
+    {
+        /// <summary>16 bytes at <paramref name="p"/>, sign-flipped, of which the first <paramref name="valid"/> are columns of the operand.</summary>
+        static abstract Vector128<byte> Load(byte* p, int valid, Vector128<byte> flip);
+    }
+
+    private readonly struct WholeRows : IRowLoad
+    {
+        public static Vector128<byte> Load(byte* p, int valid, Vector128<byte> flip) => Vector128.Load(p) ^ flip;
+    }
+
+    private readonly struct PartialRows : IRowLoad
+    {
+        public static Vector128<byte> Load(byte* p, int valid, Vector128<byte> flip) => Row(p, valid, flip);
+    }
+
+    /// <summary>16 bytes from <paramref name="p"/> (sign-flipped), of which only the first <paramref name="valid"/> are read; the rest are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Row(byte* p, int valid, Vector128<byte> flip)
+    {
+        if (valid >= 16) return Vector128.Load(p) ^ flip;
+        if (valid <= 0) return default;
+        Vector128<byte> v = default;
+        Buffer.MemoryCopy(p, &v, 16, valid);
+        return (v ^ flip) & Vector128.LessThan(Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector128.Create((byte)valid));
     }
 
     /// <summary>Column j of the operand as a GEMV operand: each group's 4 bytes written 8 times (32 bytes per group).</summary>

@@ -7,7 +7,7 @@ namespace Pinhole.Runtime.Kernels;
 /// <summary>
 /// QLinearConv: quantized convolution, int32 accumulation plus int32 bias, requantized per output channel. With constant
 /// weights and quantization parameters (<see cref="Int8ConvPlan"/>), 2-D convolutions run on the int8 kernels: 1x1
-/// stride 1 as a GEMM straight on the NCHW input, other shapes as im2col into a per-thread buffer plus GEMM, depthwise
+/// stride 1 as a GEMM straight on the NCHW input, other shapes as a GEMM on im2col columns built a block at a time inside it, depthwise
 /// on the exact float depthwise path; the requantization is fused. Everything else takes the reference path below.
 /// </summary>
 internal sealed class QLinearConv : OpKernel
@@ -20,8 +20,6 @@ internal sealed class QLinearConv : OpKernel
     private readonly Int8ConvPlan? _plan;
     private readonly GemmIsa _isa;
     private Cached? _last;
-
-    [ThreadStatic] private static byte[]? _columns;
 
     private QLinearConv(KernelInfo info)
     {
@@ -110,36 +108,22 @@ internal sealed class QLinearConv : OpKernel
             }
             var requant = plan.Requant!;
             int group = plan.Group, cg = channels / group, mg = m / group;
-            int k = cg * shape.Kh * shape.Kw;
-            byte* col = null;
-            byte[]? colArray = null;
-            if (!geo.Pointwise)
-            {
-                colArray = _columns;
-                if (colArray is null || colArray.Length < (long)k * outSize) _columns = colArray = new byte[(long)k * outSize];
-            }
-            fixed (byte* pcol = colArray)
             fixed (int* rowOffset = requant.RowOffset(signedInput))
             fixed (int* weightZero = requant.WeightZero)
             fixed (float* scale = requant.Scale)
             {
-                col = pcol;
                 for (int n = 0; n < batch; n++)
                 {
                     for (int g = 0; g < group; g++)
                     {
                         byte* xg = px + ((((nint)n * channels) + (g * cg)) * inSize);
-                        byte* b = xg;
-                        if (!geo.Pointwise)
-                        {
-                            Int8Im2Col.Run(xg, cg, shape, (byte)plan.InputZero, col, threads);
-                            b = col;
-                        }
-                        var source = new Int8Source(b, outSize, transposed: false, signedInput);
                         nint r0 = (nint)g * mg;
                         var output = new Int8Output(rowOffset + r0, weightZero == null ? null : weightZero + r0, scale + r0,
                             py + ((((nint)n * m) + r0) * outSize), outSize, 1, plan.OutputZero, min, max);
-                        Int8Gemm.Run(plan.Weights[g], source, outSize, output, threads, _isa);
+                        if (geo.Pointwise)
+                            Int8Gemm.Run(plan.Weights[g], new Int8Source(xg, outSize, transposed: false, signedInput), outSize, output, threads, _isa);
+                        else
+                            Int8Gemm.Run(plan.Weights[g], new Int8Im2Col(xg, cg, shape, (byte)plan.InputZero), signedInput, output, threads, _isa);
                     }
                 }
             }
