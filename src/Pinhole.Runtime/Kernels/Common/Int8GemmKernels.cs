@@ -63,8 +63,11 @@ internal static unsafe class Int8GemmKernels
         where T : IInt8Madd
     {
         byte* panel = b;
-        Vector512<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<int> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        int* off = o.RowOffset + i0;
+        // The accumulators start at the rows' constant terms (bias and zero-point folds), which the requantization adds first.
+        Vector512<int> c00 = Vector512.Create(off[0]), c10 = Vector512.Create(off[1]), c20 = Vector512.Create(off[2]), c30 = Vector512.Create(off[3]);
+        Vector512<int> c40 = Vector512.Create(off[4]), c50 = Vector512.Create(off[5]), c60 = Vector512.Create(off[6]), c70 = Vector512.Create(off[7]);
+        Vector512<int> c01 = c00, c11 = c10, c21 = c20, c31 = c30, c41 = c40, c51 = c50, c61 = c60, c71 = c70;
         for (int g = 0; g < groups; g++, a += 32, b += 128)
         {
             var b0 = Vector512.Load(b);
@@ -101,20 +104,11 @@ internal static unsafe class Int8GemmKernels
                 default: c70 += x0; c71 += x1; break;
             }
         }
-        var lo = Vector512.Create(o.Low);
-        var hi = Vector512.Create(o.High);
-        var zp = Vector512.Create(o.ZeroPoint);
         byte* y = o.Y + (i0 * o.RowStride) + j0;
-        int* off = o.RowOffset + i0;
-        float* scale = o.Scale + i0;
-        RequantRow(c00, c01, off[0], scale[0], lo, hi, zp, y);
-        RequantRow(c10, c11, off[1], scale[1], lo, hi, zp, y + o.RowStride);
-        RequantRow(c20, c21, off[2], scale[2], lo, hi, zp, y + (2 * o.RowStride));
-        RequantRow(c30, c31, off[3], scale[3], lo, hi, zp, y + (3 * o.RowStride));
-        RequantRow(c40, c41, off[4], scale[4], lo, hi, zp, y + (4 * o.RowStride));
-        RequantRow(c50, c51, off[5], scale[5], lo, hi, zp, y + (5 * o.RowStride));
-        RequantRow(c60, c61, off[6], scale[6], lo, hi, zp, y + (6 * o.RowStride));
-        RequantRow(c70, c71, off[7], scale[7], lo, hi, zp, y + (7 * o.RowStride));
+        RequantRowPair(c00, c01, c10, c11, o, i0, y);
+        RequantRowPair(c20, c21, c30, c31, o, i0 + 2, y + (2 * o.RowStride));
+        RequantRowPair(c40, c41, c50, c51, o, i0 + 4, y + (4 * o.RowStride));
+        RequantRowPair(c60, c61, c70, c71, o, i0 + 6, y + (6 * o.RowStride));
     }
 
     /// <summary>
@@ -128,8 +122,13 @@ internal static unsafe class Int8GemmKernels
         int e0, int e1)
     {
         byte* panel = b;
-        Vector512<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<int> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        int* zeros = stackalloc int[Mr];
+        new Span<int>(zeros, Mr).Clear();
+        int* off = requant ? o.RowOffset + i0 : zeros;
+        // The accumulators start at the rows' constant terms (bias and zero-point folds), which the requantization adds first.
+        Vector512<int> c00 = Vector512.Create(off[0]), c10 = Vector512.Create(off[1]), c20 = Vector512.Create(off[2]), c30 = Vector512.Create(off[3]);
+        Vector512<int> c40 = Vector512.Create(off[4]), c50 = Vector512.Create(off[5]), c60 = Vector512.Create(off[6]), c70 = Vector512.Create(off[7]);
+        Vector512<int> c01 = c00, c11 = c10, c21 = c20, c31 = c30, c41 = c40, c51 = c50, c61 = c60, c71 = c70;
         for (int g = 0; g < groups; g += 2, a += 64, b += 256)
         {
             var b0 = Vector512.Load(b);
@@ -172,20 +171,11 @@ internal static unsafe class Int8GemmKernels
             c70.Store(c + 224); c71.Store(c + 240);
             return;
         }
-        var lo = Vector512.Create(o.Low);
-        var hi = Vector512.Create(o.High);
-        var zp = Vector512.Create(o.ZeroPoint);
         byte* y = o.Y + (i0 * o.RowStride) + j0;
-        int* off = o.RowOffset + i0;
-        float* scale = o.Scale + i0;
-        RequantRow(c00, c01, off[0], scale[0], lo, hi, zp, y);
-        RequantRow(c10, c11, off[1], scale[1], lo, hi, zp, y + o.RowStride);
-        RequantRow(c20, c21, off[2], scale[2], lo, hi, zp, y + (2 * o.RowStride));
-        RequantRow(c30, c31, off[3], scale[3], lo, hi, zp, y + (3 * o.RowStride));
-        RequantRow(c40, c41, off[4], scale[4], lo, hi, zp, y + (4 * o.RowStride));
-        RequantRow(c50, c51, off[5], scale[5], lo, hi, zp, y + (5 * o.RowStride));
-        RequantRow(c60, c61, off[6], scale[6], lo, hi, zp, y + (6 * o.RowStride));
-        RequantRow(c70, c71, off[7], scale[7], lo, hi, zp, y + (7 * o.RowStride));
+        RequantRowPair(c00, c01, c10, c11, o, i0, y);
+        RequantRowPair(c20, c21, c30, c31, o, i0 + 2, y + (2 * o.RowStride));
+        RequantRowPair(c40, c41, c50, c51, o, i0 + 4, y + (4 * o.RowStride));
+        RequantRowPair(c60, c61, c70, c71, o, i0 + 6, y + (6 * o.RowStride));
     }
 
     /// <summary>
@@ -215,15 +205,48 @@ internal static unsafe class Int8GemmKernels
         c1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(b1, w0) + Avx512BW.MultiplyAddAdjacent(b3, w1), ones);
     }
 
-    /// <summary>32 outputs of one row: clamp(round_half_even(float(acc + offset) * scale)) + zp as bytes (see <see cref="Int8Output"/>).</summary>
+    /// <summary>
+    /// Two rows of 32 outputs (rows i, i + 1 of the output, accumulators a0 a1 and b0 b1 that include the rows' offsets). When <see cref="Int8Output.Saturating"/>,
+    /// the rounded values are narrowed with saturation instead of clamped as floats: VPACKSSDW to int16, the zero point added
+    /// with int16 saturation, VPACKUSWB/VPACKSSWB to bytes. With every |scale| &lt; 1 the products cannot overflow VCVTPS2DQ, and
+    /// saturating at int16 and then at 8 bits gives the same bytes as clamping round(v * scale) + zp to the type's range.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RequantRow(Vector512<int> c0, Vector512<int> c1, int offset, float scale, Vector512<float> lo, Vector512<float> hi,
-        Vector512<int> zp, byte* y)
+    private static void RequantRowPair(Vector512<int> a0, Vector512<int> a1, Vector512<int> b0, Vector512<int> b1, in Int8Output o, int i, byte* y)
     {
-        var vo = Vector512.Create(offset);
+        float* scale = o.Scale + i;
+        if (!o.Saturating)
+        {
+            var lo = Vector512.Create(o.Low);
+            var hi = Vector512.Create(o.High);
+            var zp = Vector512.Create(o.ZeroPoint);
+            RequantRow(a0, a1, scale[0], lo, hi, zp, y);
+            RequantRow(b0, b1, scale[1], lo, hi, zp, y + o.RowStride);
+            return;
+        }
+        var sa = Vector512.Create(scale[0]);
+        var sb = Vector512.Create(scale[1]);
+        var ra0 = Avx512F.ConvertToVector512Int32(Vector512.ConvertToSingle(a0) * sa);
+        var ra1 = Avx512F.ConvertToVector512Int32(Vector512.ConvertToSingle(a1) * sa);
+        var rb0 = Avx512F.ConvertToVector512Int32(Vector512.ConvertToSingle(b0) * sb);
+        var rb1 = Avx512F.ConvertToVector512Int32(Vector512.ConvertToSingle(b1) * sb);
+        var zp16 = Vector512.Create((short)o.ZeroPoint);
+        var pa = Avx512BW.AddSaturate(Avx512BW.PackSignedSaturate(ra0, ra1), zp16);
+        var pb = Avx512BW.AddSaturate(Avx512BW.PackSignedSaturate(rb0, rb1), zp16);
+        var bytes = o.SignedOutput ? Avx512BW.PackSignedSaturate(pa, pb).AsInt32() : Avx512BW.PackUnsignedSaturate(pa, pb).AsInt32();
+        // The packs interleave per 128-bit lane: dword 4L + q holds columns 4L.. of ra0, ra1, rb0, rb1 for q = 0..3.
+        var rows = Avx512F.PermuteVar16x32(bytes, Vector512.Create(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)).AsByte();
+        rows.GetLower().Store(y);
+        rows.GetUpper().Store(y + o.RowStride);
+    }
+
+    /// <summary>32 outputs of one row (accumulators that include the row's offset): clamp(round_half_even(float(acc) * scale)) + zp as bytes (see <see cref="Int8Output"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RequantRow(Vector512<int> c0, Vector512<int> c1, float scale, Vector512<float> lo, Vector512<float> hi, Vector512<int> zp, byte* y)
+    {
         var vs = Vector512.Create(scale);
-        var f0 = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(c0 + vo) * vs, lo), hi);
-        var f1 = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(c1 + vo) * vs, lo), hi);
+        var f0 = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(c0) * vs, lo), hi);
+        var f1 = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(c1) * vs, lo), hi);
         // VCVTPS2DQ rounds half to even (default MXCSR); the values are in range, so VPMOVDB's truncation is exact.
         Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(f0) + zp).Store(y);
         Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(f1) + zp).Store(y + 16);

@@ -25,9 +25,24 @@ internal unsafe readonly struct Int8Output
     public readonly float Low;
     public readonly float High;
 
-    /// <summary>8-bit output (<paramref name="min"/>/<paramref name="max"/>: the type's range) at y[i * rowStride + j * columnStride].</summary>
-    public Int8Output(int* rowOffset, int* weightZero, float* scale, byte* y, nint rowStride, nint columnStride, int zeroPoint, int min, int max)
+    /// <summary>
+    /// Whether every |scale| is below 1 and the range is the whole 8-bit type, so that a fused epilogue may round first and
+    /// narrow with saturation (no float clamp; see <see cref="Int8GemmKernels"/>).
+    /// </summary>
+    public readonly bool Saturating;
+
+    /// <summary>Whether the 8-bit output is int8 (else uint8).</summary>
+    public readonly bool SignedOutput;
+
+    /// <summary>
+    /// 8-bit output (<paramref name="min"/>/<paramref name="max"/>: the type's range) at y[i * rowStride + j * columnStride];
+    /// <paramref name="scalesBelowOne"/>: every scale has magnitude below 1 (<see cref="Int8Requant.ScalesBelowOne"/>).
+    /// </summary>
+    public Int8Output(int* rowOffset, int* weightZero, float* scale, byte* y, nint rowStride, nint columnStride, int zeroPoint, int min, int max,
+        bool scalesBelowOne = false)
     {
+        SignedOutput = min < 0;
+        Saturating = scalesBelowOne && (min, max) is (0, 255) or (-128, 127);
         RowOffset = rowOffset;
         WeightZero = weightZero;
         Scale = scale;

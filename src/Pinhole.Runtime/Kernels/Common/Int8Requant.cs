@@ -35,7 +35,11 @@ internal sealed class Int8Requant
         }
         WeightZero = anyZero ? weightZero : null;
         Scale = scale;
+        ScalesBelowOne = Array.TrueForAll(scale, v => MathF.Abs(v) < 1f);
     }
+
+    /// <summary>Whether every |scale| is below 1: float(int32) * scale then always fits int32 (no clamp needed before rounding).</summary>
+    public bool ScalesBelowOne { get; }
 
     /// <summary>Per row, the constant term for uint8 (false) or int8 (true) activations.</summary>
     public int[] RowOffset(bool signedActivations) => signedActivations ? _offsetSigned : _offsetUnsigned;

@@ -119,7 +119,7 @@ internal sealed class QLinearConv : OpKernel
                         byte* xg = px + ((((nint)n * channels) + (g * cg)) * inSize);
                         nint r0 = (nint)g * mg;
                         var output = new Int8Output(rowOffset + r0, weightZero == null ? null : weightZero + r0, scale + r0,
-                            py + ((((nint)n * m) + r0) * outSize), outSize, 1, plan.OutputZero, min, max);
+                            py + ((((nint)n * m) + r0) * outSize), outSize, 1, plan.OutputZero, min, max, requant.ScalesBelowOne);
                         if (geo.Pointwise)
                             Int8Gemm.Run(plan.Weights[g], new Int8Source(xg, outSize, transposed: false, signedInput), outSize, output, threads, _isa);
                         else
