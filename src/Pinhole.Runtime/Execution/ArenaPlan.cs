@@ -114,7 +114,8 @@ internal sealed class ArenaPlan
             if (kinds[s] == ArenaRecorder.Kind.Alias && recorder.Roots[s] is int r && r >= 0)
                 end[r] = Math.Max(end[r], Math.Max(plan.LastUse[s], plan.Producer[s]));
 
-        // In place: output 0 takes over its input's range when the input's group dies at this step.
+        // Groups of values that share one range: group[s] is the root (path-compressed), delta[s] the element offset of
+        // s within the root's range (0 but for joined inputs), and the group lives from groupStart to groupEnd.
         var group = new int[n];
         for (int s = 0; s < n; s++) group[s] = s;
         int Find(int s)
@@ -122,19 +123,28 @@ internal sealed class ArenaPlan
             while (group[s] != s) s = group[s] = group[group[s]];
             return s;
         }
+        var delta = new int[n];
+        var hasMembers = new bool[n];
         var groupEnd = (int[])end.Clone();
+        var groupStart = new int[n];
+        for (int s = 0; s < n; s++) groupStart[s] = plan.Producer[s];
         var steps = plan.Steps;
+        JoinInputs(plan, recorder, planned, steps, group, delta, hasMembers, groupStart, groupEnd, end, result);
+
+        // In place: output 0 takes over its input's range when the input's group dies at this step.
         for (int k = 0; k < steps.Length; k++)
         {
             var step = steps[k];
             int input = step.Kernel.InPlaceInput;
             if (input < 0 || input >= step.Inputs.Length || step.Outputs.Length == 0) continue;
             int u = step.Inputs[input], v = step.Outputs[0];
-            if (u < 0 || v < 0 || !planned[u] || !planned[v] || !recorder.Uninitialized[v]) continue;
+            if (u < 0 || v < 0 || !planned[u] || !planned[v] || !recorder.Uninitialized[v] || Find(v) != v || hasMembers[v]) continue;
             int g = Find(u);
             if (groupEnd[g] != k || recorder.Types[u] != recorder.Types[v]
                 || Tensor.ElementCount(recorder.Shapes[u]) != Tensor.ElementCount(recorder.Shapes[v])) continue;
             group[v] = g;
+            delta[v] = g == u ? 0 : delta[u];
+            hasMembers[g] = true;
             groupEnd[g] = Math.Max(groupEnd[g], end[v]);
             result.SharesInput[v] = true;
         }
@@ -154,13 +164,13 @@ internal sealed class ArenaPlan
             var storage = DataTypes.StorageOf(recorder.Types[s]);
             if (!storageOf.TryGetValue(storage, out var list)) storageOf[storage] = list = [];
             list.Add(s);
-            allBytes.Add(new(Tensor.ElementCount(recorder.Shapes[s]) * (long)DataTypes.SizeOf(recorder.Types[s]), plan.Producer[s], groupEnd[s]));
+            allBytes.Add(new(Tensor.ElementCount(recorder.Shapes[s]) * (long)DataTypes.SizeOf(recorder.Types[s]), groupStart[s], groupEnd[s]));
         }
         long arenaBytes = 0;
         foreach (var (storage, roots) in storageOf)
         {
             int size = DataTypes.SizeOf(result.Types[roots[0]]);
-            var intervals = roots.Select(s => new MemoryPlanner.Interval(Tensor.ElementCount(recorder.Shapes[s]), plan.Producer[s], groupEnd[s])).ToList();
+            var intervals = roots.Select(s => new MemoryPlanner.Interval(Tensor.ElementCount(recorder.Shapes[s]), groupStart[s], groupEnd[s])).ToList();
             var (offsets, length) = MemoryPlanner.Place(intervals, Math.Max(1, AlignmentBytes / size));
             if (length > Tensor.MaxElements) continue; // too large for one array: these values stay on the heap
             for (int i = 0; i < roots.Count; i++) result.Offsets[roots[i]] = (int)offsets[i];
@@ -169,10 +179,59 @@ internal sealed class ArenaPlan
             arenaBytes += length * size;
         }
         for (int s = 0; s < n; s++)
-            if (planned[s] && Find(s) != s) result.Offsets[s] = result.Offsets[Find(s)];
+            if (planned[s] && Find(s) != s && result.Offsets[Find(s)] >= 0) result.Offsets[s] = result.Offsets[Find(s)] + delta[s];
         for (int s = 0; s < n; s++)
             if (kinds[s] == ArenaRecorder.Kind.Alias && recorder.Roots[s] is int r && r >= 0 && planned[r]) result.AliasRoots[s] = r;
         result.Summary = new MemoryPlanSummary(arenaBytes, MemoryPlanner.LowerBound(allBytes), plannedValues);
         return result;
+    }
+
+    /// <summary>
+    /// Joins (<see cref="OpKernel.JoinAxis"/>, contiguous): each input that is a planned value of its own, read by this
+    /// step after it was produced, and in no other group, is placed where its part of the output goes, so the join copies
+    /// nothing for it. The output's range then lives from the first such input's producer; it is never cleared.
+    /// </summary>
+    private static void JoinInputs(ExecutionPlan plan, ArenaRecorder recorder, bool[] planned, ExecutionPlan.Step[] steps, int[] group, int[] delta,
+        bool[] hasMembers, int[] groupStart, int[] groupEnd, int[] end, ArenaPlan result)
+    {
+        for (int k = 0; k < steps.Length; k++)
+        {
+            var step = steps[k];
+            if (step.Kernel.JoinAxis is not long axis || step.Outputs.Length == 0) continue;
+            int v = step.Outputs[0];
+            if (v < 0 || !planned[v] || !recorder.Uninitialized[v] || group[v] != v || hasMembers[v]) continue;
+            var shape = recorder.Shapes[v];
+            int rank = shape.Length;
+            if (axis < -rank || axis >= rank) continue;
+            int ax = (int)(axis < 0 ? axis + rank : axis);
+            bool contiguous = true;
+            for (int d = 0; d < ax; d++) contiguous &= shape[d] == 1;
+            if (!contiguous) continue;
+            long offset = 0;
+            bool consistent = true;
+            foreach (int u in step.Inputs)
+            {
+                if (u < 0 || recorder.Shapes[u] is not { } inShape) { consistent = false; break; }
+                offset += Tensor.ElementCount(inShape);
+            }
+            if (!consistent || offset != Tensor.ElementCount(shape)) continue;
+            offset = 0;
+            for (int i = 0; i < step.Inputs.Length; i++)
+            {
+                int u = step.Inputs[i];
+                long size = Tensor.ElementCount(recorder.Shapes[u]);
+                bool repeated = Array.IndexOf(step.Inputs, u) != i || Array.LastIndexOf(step.Inputs, u) != i;
+                if (planned[u] && group[u] == u && !hasMembers[u] && !repeated && recorder.Types[u] == recorder.Types[v] && plan.Producer[u] < k)
+                {
+                    group[u] = v;
+                    delta[u] = (int)offset;
+                    hasMembers[v] = true;
+                    groupStart[v] = Math.Min(groupStart[v], plan.Producer[u]);
+                    groupEnd[v] = Math.Max(groupEnd[v], end[u]);
+                }
+                offset += size;
+            }
+            if (hasMembers[v]) result.SharesInput[v] = true;
+        }
     }
 }

@@ -19,6 +19,14 @@ public abstract class OpKernel
     /// memory: each output element computed from the input element at the same index, read before it is written.
     /// </summary>
     public virtual int InPlaceInput => -1;
+
+    /// <summary>
+    /// The axis along which output 0 joins the inputs end to end (Concat), or null. Where the join is contiguous (all
+    /// dimensions before the axis are 1), the memory plan may place an input's range inside output 0's, where its part
+    /// of the output goes; the kernel must then allocate output 0 with <see cref="KernelContext.OutputUninitialized"/>
+    /// and leave such an input's bytes as they are (copying them onto themselves would only cost time).
+    /// </summary>
+    public virtual long? JoinAxis => null;
 }
 
 /// <summary>Creates (prepares) a kernel for one node.</summary>

@@ -121,6 +121,59 @@ public class MemoryArenaTests
     }
 
     [Fact]
+    public void JoinedInputsAreMadeInsideTheConcatOutput()
+    {
+        // a and b are made where their halves of c go: the arena holds c alone (a is still read after the join).
+        var model = Graph(["x"], ["y", "z"],
+            N("Abs", ["x"], ["a"]),
+            N("Mul", ["x", "x"], ["b"]),
+            N("Concat", ["a", "b"], ["c"], NodeAttribute.Of("axis", 1L)),
+            N("Abs", ["c"], ["y"]),
+            N("Add", ["a", "a"], ["z"]));
+        var x = Random(6, 1, 16, 8, 8);
+        using var session = new InferenceSession(model);
+        var expected = Reference(model, x);
+        AssertSame(expected, session.Run(x));
+        AssertSame(expected, session.Run(x));
+        AssertSame(expected, session.Run(x));
+        long c = 2 * 16 * 8 * 8 * sizeof(float);
+        Assert.Equal(c, session.MemoryPlan!.ArenaBytes);
+        Assert.Equal(c, session.MemoryPlan.LowerBoundBytes);
+    }
+
+    public static TheoryData<string> JoinCases => new("batch2", "repeated", "graphInput", "inPlaceProducer", "nested", "negativeAxis", "sharedInput");
+
+    [Theory]
+    [MemberData(nameof(JoinCases))]
+    public void JoinsThatCannotOrMayOnlyPartlyBeInPlaceStayCorrect(string name)
+    {
+        var axis = NodeAttribute.Of("axis", 1L);
+        var (model, x) = name switch
+        {
+            // Not contiguous: each input contributes one block per batch item.
+            "batch2" => (Graph(["x"], ["y"], N("Abs", ["x"], ["a"]), N("Mul", ["x", "x"], ["b"]), N("Concat", ["a", "b"], ["c"], axis),
+                N("Abs", ["c"], ["y"])), Random(7, 2, 4, 8, 8)),
+            "repeated" => (Graph(["x"], ["y"], N("Abs", ["x"], ["a"]), N("Concat", ["a", "a"], ["c"], axis), N("Abs", ["c"], ["y"])),
+                Random(8, 1, 4, 8, 8)),
+            "graphInput" => (Graph(["x"], ["y"], N("Abs", ["x"], ["a"]), N("Concat", ["x", "a"], ["c"], axis), N("Abs", ["c"], ["y"])),
+                Random(9, 1, 4, 8, 8)),
+            "inPlaceProducer" => (Graph(["x"], ["y"], N("Abs", ["x"], ["a"]), N("Relu", ["a"], ["r"]), N("Mul", ["x", "x"], ["b"]),
+                N("Concat", ["r", "b"], ["c"], axis), N("Abs", ["c"], ["y"])), Random(10, 1, 4, 8, 8)),
+            "nested" => (Graph(["x"], ["y"], N("Abs", ["x"], ["a"]), N("Mul", ["x", "x"], ["b"]), N("Concat", ["a", "b"], ["c"], axis),
+                N("Neg", ["x"], ["d"]), N("Concat", ["c", "d"], ["e"], axis), N("Abs", ["e"], ["y"])), Random(11, 1, 4, 8, 8)),
+            "negativeAxis" => (Graph(["x"], ["y"], N("Abs", ["x"], ["a"]), N("Mul", ["x", "x"], ["b"]),
+                N("Concat", ["a", "b"], ["c"], NodeAttribute.Of("axis", -3L)), N("Abs", ["c"], ["y"])), Random(12, 1, 4, 8, 8)),
+            // a joins the first Concat; the second one copies it.
+            _ => (Graph(["x"], ["y", "z"], N("Abs", ["x"], ["a"]), N("Mul", ["x", "x"], ["b"]), N("Concat", ["a", "b"], ["c"], axis),
+                N("Concat", ["b", "a"], ["d"], axis), N("Abs", ["c"], ["y"]), N("Abs", ["d"], ["z"])), Random(13, 1, 4, 8, 8)),
+        };
+        using var session = new InferenceSession(model);
+        var expected = Reference(model, x);
+        for (int run = 0; run < 3; run++) AssertSame(expected, session.Run(x));
+        Assert.NotNull(session.MemoryPlan);
+    }
+
+    [Fact]
     public void NewInputShapesArePlannedAgain()
     {
         var model = Graph(["x"], ["y"], N("Relu", ["x"], ["a"]), N("Abs", ["a"], ["b"]), N("Neg", ["b"], ["c"]), N("Add", ["c", "a"], ["y"]));

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Pinhole.Runtime.Kernels;
 
 /// <summary>
@@ -56,7 +59,10 @@ internal static class FastConcat
                 }
                 long skip = within - offset;
                 int n = (int)Math.Min(block - skip, to - from);
-                src.Slice((int)(o * block + skip), n).CopyTo(dst.Slice((int)from, n));
+                var part = src.Slice((int)(o * block + skip), n);
+                var into = dst.Slice((int)from, n);
+                // An input the memory plan placed inside the output already lies where it goes.
+                if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(part), ref MemoryMarshal.GetReference(into))) part.CopyTo(into);
                 from += n;
             }
         }

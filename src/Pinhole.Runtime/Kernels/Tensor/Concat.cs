@@ -12,6 +12,9 @@ internal sealed class Concat : OpKernel
 
     public override string Variant => NnFast.Enabled ? "block copy" : "strided copy";
 
+    /// <summary>Inputs the memory plan placed inside the output are not copied (<see cref="FastConcat"/> skips them).</summary>
+    public override long? JoinAxis => NnFast.Enabled ? _axis : null;
+
     private Concat(KernelInfo info) => _axis = info.GetInt("axis", info.OpsetVersion < 4 ? 1 : long.MinValue) is long a && a != long.MinValue
         ? a : throw info.Invalid("attribute 'axis' is required");
 
