@@ -291,6 +291,30 @@ public class FastPathTests
     }
 
     [Theory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(128)]
+    [InlineData(0)]
+    public void ReluVectorWidthsKeepNaNAndNegativeZeroAsTheScalarDefinition(int width)
+    {
+        var rng = new Random(width + 7);
+        var x = new float[203];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 10 - 5);
+        x[3] = float.NaN;
+        x[20] = -0f;
+        x[41] = float.NegativeInfinity;
+        x[42] = float.PositiveInfinity;
+        x[200] = float.NaN;
+        var y = new float[x.Length];
+        ReluFunction.Floats(x, y, width);
+        for (int i = 0; i < x.Length; i++)
+        {
+            float expected = x[i] < 0 ? 0 : x[i];
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[i]), $"x[{i}] = {x[i]}: {y[i]}");
+        }
+    }
+
+    [Theory]
     [InlineData(-1, true)]
     [InlineData(-1, false)]
     [InlineData(1, true)]

@@ -208,6 +208,38 @@ public class BasicRuleTests
     }
 
     [Fact]
+    public void PerChannelMulAndAddFoldIntoBatchNormalization()
+    {
+        // DenseNet's pre-activation: BatchNormalization of a value that is no Conv's own output, then Mul and Add per channel.
+        QdqTestModel Chain(Func<QdqTestModel, string, string> after)
+        {
+            var m = new QdqTestModel();
+            var x = m.Input("x", 1, 4, 6, 6);
+            m.Output(after(m, BatchNorm(m, m.Op("Abs", [x]))));
+            return m;
+        }
+        var m = Chain((m, b) => m.Op("Add", [m.Op("Mul", [b, m.Constant(Tensor.FromArray(Floats(4, 9), [4, 1, 1]))]),
+            m.Constant(Tensor.FromArray(Floats(4, 8), [1, 4, 1, 1]))]));
+        Assert.Equal(["Abs", "BatchNormalization"], m.OptimizedOps());
+        Assert.InRange(m.MaxDifference(2f), 0f, Tolerance);
+        var scalar = Chain((m, b) => m.Op("Mul", [m.Constant(Tensor.Scalar(1.5f)), b]));
+        Assert.Equal(["Abs", "BatchNormalization"], scalar.OptimizedOps());
+        Assert.InRange(scalar.MaxDifference(2f), 0f, Tolerance);
+        // Near misses: a constant that varies over space, one that would broadcast along the last axis, and a
+        // BatchNormalization read by another node too.
+        Assert.Equal(["Abs", "BatchNormalization", "Mul"],
+            Chain((m, b) => m.Op("Mul", [b, m.Constant(Tensor.FromArray(Floats(6, 9), [6]))])).OptimizedOps());
+        Assert.Equal(["Abs", "BatchNormalization", "Add"],
+            Chain((m, b) => m.Op("Add", [b, m.Constant(Tensor.FromArray(Floats(36, 9), [1, 1, 6, 6]))])).OptimizedOps());
+        var shared = Chain((m, b) =>
+        {
+            m.Output(m.Op("Neg", [b]));
+            return m.Op("Mul", [b, m.Constant(Tensor.FromArray(Floats(4, 9), [4, 1, 1]))]);
+        });
+        Assert.Equal(["Abs", "BatchNormalization", "Neg", "Mul"], shared.OptimizedOps());
+    }
+
+    [Fact]
     public void MatMulAddBecomesGemm()
     {
         var m = new QdqTestModel();

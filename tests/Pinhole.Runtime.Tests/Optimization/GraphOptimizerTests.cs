@@ -10,7 +10,7 @@ public class GraphOptimizerTests
     {
         var names = OptimizationRules.For(OptimizationLevel.Basic).Select(r => r.Name).ToArray();
         Assert.Equal(["ConstantFolding", "DeadCodeElimination", "EliminateCast", "EliminateDropout", "EliminateIdentity", "EliminateReshape",
-            "EliminateTranspose", "FuseBatchNormIntoConv", "FuseMatMulAddIntoGemm", "FuseMulAddIntoConv", "FuseTransposeIntoGemm",
+            "EliminateTranspose", "FuseBatchNormIntoConv", "FuseMatMulAddIntoGemm", "FuseMulAddIntoBatchNorm", "FuseMulAddIntoConv", "FuseTransposeIntoGemm",
             "QdqBinaryFusion", "QdqConcatFusion", "QdqConvFusion", "QdqDropFusion", "QdqGemmFusion", "QdqMatMulFusion", "QdqUnaryFusion", "ReluQuantFusion",
             "ShapeFolding"], names);
         Assert.Empty(OptimizationRules.For(OptimizationLevel.None));
