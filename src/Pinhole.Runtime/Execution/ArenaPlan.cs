@@ -118,18 +118,30 @@ internal sealed class ArenaPlan
         // s within the root's range (0 but for joined inputs), and the group lives from groupStart to groupEnd.
         var group = new int[n];
         for (int s = 0; s < n; s++) group[s] = s;
+        var delta = new int[n]; // relative to group[s] until Find compresses the path, then to the root
+        var path = new List<int>();
         int Find(int s)
         {
-            while (group[s] != s) s = group[s] = group[group[s]];
+            path.Clear();
+            while (group[s] != s)
+            {
+                path.Add(s);
+                s = group[s];
+            }
+            for (int i = path.Count - 1; i >= 0; i--)
+            {
+                int node = path[i], parent = group[node];
+                if (parent != s) delta[node] += delta[parent]; // the parent already points at the root
+                group[node] = s;
+            }
             return s;
         }
-        var delta = new int[n];
         var hasMembers = new bool[n];
         var groupEnd = (int[])end.Clone();
         var groupStart = new int[n];
         for (int s = 0; s < n; s++) groupStart[s] = plan.Producer[s];
         var steps = plan.Steps;
-        JoinInputs(plan, recorder, planned, steps, group, delta, hasMembers, groupStart, groupEnd, end, result);
+        JoinInputs(plan, recorder, planned, steps, group, delta, hasMembers, groupStart, groupEnd, result);
 
         // In place: output 0 takes over its input's range when the input's group dies at this step.
         for (int k = 0; k < steps.Length; k++)
@@ -187,12 +199,14 @@ internal sealed class ArenaPlan
     }
 
     /// <summary>
-    /// Joins (<see cref="OpKernel.JoinAxis"/>, contiguous): each input that is a planned value of its own, read by this
-    /// step after it was produced, and in no other group, is placed where its part of the output goes, so the join copies
-    /// nothing for it. The output's range then lives from the first such input's producer; it is never cleared.
+    /// Joins (<see cref="OpKernel.JoinAxis"/>, contiguous): each input that is a planned value, read by this step after it
+    /// was produced, and in no other join, is placed where its part of the output goes, so the join copies nothing for it.
+    /// An input may itself be a join with its inputs placed (DenseNet's growing concatenations nest one inside the next):
+    /// its members move with it (their offsets are relative to it until resolved). The output's range then lives from the
+    /// first member's producer; it is never cleared.
     /// </summary>
     private static void JoinInputs(ExecutionPlan plan, ArenaRecorder recorder, bool[] planned, ExecutionPlan.Step[] steps, int[] group, int[] delta,
-        bool[] hasMembers, int[] groupStart, int[] groupEnd, int[] end, ArenaPlan result)
+        bool[] hasMembers, int[] groupStart, int[] groupEnd, ArenaPlan result)
     {
         for (int k = 0; k < steps.Length; k++)
         {
@@ -221,13 +235,13 @@ internal sealed class ArenaPlan
                 int u = step.Inputs[i];
                 long size = Tensor.ElementCount(recorder.Shapes[u]);
                 bool repeated = Array.IndexOf(step.Inputs, u) != i || Array.LastIndexOf(step.Inputs, u) != i;
-                if (planned[u] && group[u] == u && !hasMembers[u] && !repeated && recorder.Types[u] == recorder.Types[v] && plan.Producer[u] < k)
+                if (planned[u] && group[u] == u && !repeated && recorder.Types[u] == recorder.Types[v] && plan.Producer[u] < k)
                 {
                     group[u] = v;
                     delta[u] = (int)offset;
                     hasMembers[v] = true;
-                    groupStart[v] = Math.Min(groupStart[v], plan.Producer[u]);
-                    groupEnd[v] = Math.Max(groupEnd[v], end[u]);
+                    groupStart[v] = Math.Min(groupStart[v], groupStart[u]);
+                    groupEnd[v] = Math.Max(groupEnd[v], groupEnd[u]);
                 }
                 offset += size;
             }

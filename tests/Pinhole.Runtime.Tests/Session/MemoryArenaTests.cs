@@ -141,6 +141,30 @@ public class MemoryArenaTests
         Assert.Equal(c, session.MemoryPlan.LowerBoundBytes);
     }
 
+    [Fact]
+    public void NestedJoinsShareTheOutermostRange()
+    {
+        // DenseNet's growing concatenation: c = [a, b], e = [c, d], g = [e, f]; every piece is made where it ends up in g,
+        // and the intermediate joins (read by Abs on the way) are views into it.
+        var axis = NodeAttribute.Of("axis", 1L);
+        var model = Graph(["x"], ["y", "z", "w"],
+            N("Abs", ["x"], ["a"]),
+            N("Mul", ["x", "x"], ["b"]),
+            N("Concat", ["a", "b"], ["c"], axis),
+            N("Abs", ["c"], ["y"]),
+            N("Neg", ["x"], ["d"]),
+            N("Concat", ["c", "d"], ["e"], axis),
+            N("Abs", ["e"], ["z"]),
+            N("Sin", ["x"], ["f"]),
+            N("Concat", ["e", "f"], ["g"], axis),
+            N("Abs", ["g"], ["w"]));
+        var x = Random(14, 1, 4, 8, 8);
+        using var session = new InferenceSession(model);
+        var expected = Reference(model, x);
+        for (int run = 0; run < 3; run++) AssertSame(expected, session.Run(x));
+        Assert.Equal(4 * 4 * 8 * 8 * sizeof(float), session.MemoryPlan!.ArenaBytes);
+    }
+
     public static TheoryData<string> JoinCases => new("batch2", "repeated", "graphInput", "inPlaceProducer", "nested", "negativeAxis", "sharedInput");
 
     [Theory]
