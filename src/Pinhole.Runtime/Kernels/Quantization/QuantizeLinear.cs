@@ -56,7 +56,11 @@ internal sealed class QuantizeLinear : OpKernel
             {
                 fixed (float* px = x.ReadOnlySpan<float>())
                 fixed (byte* py = yq.Bytes())
-                    Int8Convert.Quantize(px, x.Length, s, zp, lo, hi, py);
+                {
+                    int threads = context.Options.IntraOpThreads;
+                    int chunks = NnFast.Chunks(x.Length, x.Length / 64, threads);
+                    IntraOp.For(chunks, threads, new QuantizeBody(px, py, x.Length, chunks, s, zp, lo, hi));
+                }
             }
             return;
         }
@@ -99,5 +103,15 @@ internal sealed class QuantizeLinear : OpKernel
     {
         System.Numerics.Tensors.TensorPrimitives.Divide(x, scale, dst);
         System.Numerics.Tensors.TensorPrimitives.Add(dst, zero, dst);
+    }
+
+    /// <summary>Chunk <c>index</c> of the per-tensor float to 8-bit pass (64-element aligned bounds).</summary>
+    private readonly unsafe struct QuantizeBody(float* x, byte* y, int count, int chunks, float scale, int zp, int min, int max) : IParallelBody
+    {
+        public void Invoke(int index)
+        {
+            int from = (int)((long)count * index / chunks) & ~63, to = index == chunks - 1 ? count : (int)((long)count * (index + 1) / chunks) & ~63;
+            Int8Convert.Quantize(x + from, to - from, scale, zp, min, max, y + from);
+        }
     }
 }
