@@ -23,6 +23,24 @@ public class QuantizeLinearTests
         Assert.Equal(new byte[] { 128, 129, 130, 255, 1, 0 }, y.Span<byte>().ToArray());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void LargePerTensorInputsGiveTheSameBytesOnAnyThreadCount(int threads)
+    {
+        // 200,003 values: split over the threads in 64-aligned chunks, with an odd tail.
+        var rng = new Random(threads);
+        var values = new float[200_003];
+        for (int i = 0; i < values.Length; i++) values[i] = (float)((rng.NextDouble() * 600) - 300);
+        using var session = new InferenceSession(ModelBuilder.SingleNode("QuantizeLinear", 3, 1, 21),
+            new SessionOptions { IntraOpThreads = threads });
+        var y = session.Run([Tensor.FromArray(values, [values.Length]), Tensor.Scalar(0.75f), Tensor.Scalar((byte)100)])[0];
+        var got = y.Span<byte>();
+        for (int i = 0; i < values.Length; i++)
+            Assert.Equal((byte)Math.Clamp(MathF.Round(values[i] / 0.75f, MidpointRounding.ToEven) + 100, 0, 255), got[i]);
+    }
+
     [Fact]
     public void RoundsTiesToEven()
     {
