@@ -116,6 +116,37 @@ public unsafe class Int8GemmTests
     }
 
     [Fact]
+    public void VectorizedBoundChecksCountAsTheirDefinitions()
+    {
+        // Rows of any length (vector blocks of 16 and scalar tails), weights near the bounds.
+        Gen.Select(Gen.Int[1, 70], Gen.Int[0, 3], Gen.Int[0, 1000]).Sample(t =>
+        {
+            var (depth, spread, seed) = t;
+            var rng = new Random(seed);
+            int range = spread switch { 0 => 30, 1 => 64, 2 => 100, _ => 128 };
+            var row = new sbyte[depth];
+            for (int k = 0; k < depth; k++) row[k] = (sbyte)Math.Clamp(rng.Next(-range, range + 1), -128, 127);
+            int pairs = 0, quads = 0;
+            for (int k = 0; k + 1 < depth; k += 2) pairs += Math.Abs((int)row[k]) + Math.Abs((int)row[k + 1]) > 128 ? 1 : 0;
+            for (int b = 0; b < depth; b += 8)
+                for (int half = 0; half < 4; half += 2)
+                {
+                    int m = 0;
+                    foreach (int d in new[] { 0, 1, 4, 5 })
+                        if (b + half + d < depth) m += Math.Abs((int)row[b + half + d]);
+                    quads += m > 128 ? 1 : 0;
+                }
+            Assert.Equal(pairs, Int8PackedWeights.Over(row, quads: false, firstOnly: false));
+            Assert.Equal(quads, Int8PackedWeights.Over(row, quads: true, firstOnly: false));
+            Assert.Equal(Math.Min(1, pairs), Int8PackedWeights.Over(row, quads: false, firstOnly: true));
+            Assert.Equal(Math.Min(1, quads), Int8PackedWeights.Over(row, quads: true, firstOnly: true));
+            Assert.Equal(pairs, Int8PackedWeights.SaturatingPairs(row, 1, depth, depth));
+            var packed = Int8PackedWeights.Pack(row, 1, depth, depth);
+            Assert.Equal(row.Sum(v => (int)v), packed.RowSums[0]);
+        }, iter: 400);
+    }
+
+    [Fact]
     public void SaturatingPairsSelectTheInt16Layout()
     {
         // 127 + 2 > 128: VPMADDUBSW could saturate 255 * 127 + 255 * 2 = 32895; the int16 layout keeps the sum exact.

@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Pinhole.Runtime.Kernels;
 
 /// <summary>
@@ -101,36 +105,28 @@ internal sealed class Int8PackedWeights
         for (int i = 0; i < rows; i++)
         {
             var row = w.Slice(i * ld, depth);
-            int p = i / Mr, r = i % Mr, s = 0;
-            for (int k = 0; k < depth; k++)
+            int p = i / Mr, r = i % Mr;
+            sums[i] = Sum(row);
+            int rowBase = ((p * groups * Mr) + r) * 4, step = Mr * 4;
+            // Nearly every row is stored as it is: no pair (or quad) over the bound.
+            if (wide || Over(row, useQuads, firstOnly: true) == 0)
             {
-                s += row[k];
-                stored[k] = row[k];
+                PackRow(row, data, rowBase, step, wide);
+                if (!wide) start![p + 1] = index.Count;
+                continue;
             }
-            sums[i] = s;
-            if (!wide)
+            for (int k = 0; k < depth; k++) stored[k] = row[k];
+            bool shrunk = useQuads ? ShrinkQuads(stored) : ShrinkPairs(stored);
+            for (int k = 0; shrunk && k < depth; k++)
             {
-                if (useQuads) ShrinkQuads(stored);
-                else ShrinkPairs(stored);
-                for (int k = 0; k < depth; k++)
-                {
-                    if (stored[k] == row[k]) continue;
-                    index.Add(r | (k << 3));
-                    residual.Add(row[k] - stored[k]);
-                }
-                start![p + 1] = index.Count;
+                if (stored[k] == row[k]) continue;
+                index.Add(r | (k << 3));
+                residual.Add(row[k] - stored[k]);
             }
-            for (int k = 0; k < depth; k++)
-            {
-                int v = stored[k];
-                int at = (((p * groups) + (k / g)) * Mr + r) * 4;
-                if (wide)
-                {
-                    data[at + (2 * (k % 2))] = (byte)v;
-                    data[at + (2 * (k % 2)) + 1] = (byte)(v >> 8);
-                }
-                else data[at + (k % 4)] = (byte)v;
-            }
+            start![p + 1] = index.Count;
+            // Group by group: a group's values are the 4 bytes of this row in its panel.
+            for (int k = 0, at = rowBase; k < depth; k += g, at += step)
+                for (int t = 0; t < Math.Min(g, depth - k); t++) data[at + t] = (byte)stored[k + t];
         }
         if (start is not null)
             for (int p = 1; p <= panels; p++) start[p] = Math.Max(start[p], start[p - 1]);
@@ -144,29 +140,51 @@ internal sealed class Int8PackedWeights
         };
     }
 
-    /// <summary>Shrinks the second weight of each pair with |w0| + |w1| &gt; 128 to sign(w1)(128 - |w0|).</summary>
-    private static void ShrinkPairs(int[] v)
+    /// <summary>Shrinks the second weight of each pair with |w0| + |w1| &gt; 128 to sign(w1)(128 - |w0|); whether any was.</summary>
+    private static bool ShrinkPairs(int[] v)
     {
+        bool shrunk = false;
         for (int k = 1; k < v.Length; k += 2)
-            if (Math.Abs(v[k - 1]) + Math.Abs(v[k]) > 128) v[k] = Math.Sign(v[k]) * (128 - Math.Abs(v[k - 1]));
+        {
+            if (Math.Abs(v[k - 1]) + Math.Abs(v[k]) <= 128) continue;
+            v[k] = Math.Sign(v[k]) * (128 - Math.Abs(v[k - 1]));
+            shrunk = true;
+        }
+        return shrunk;
     }
 
-    /// <summary>Shrinks each quad (see <see cref="Quads"/>) in order to a total magnitude of 128 at most.</summary>
-    private static void ShrinkQuads(int[] v)
+    /// <summary>Shrinks each quad (see <see cref="Quads"/>) in order to a total magnitude of 128 at most; whether any was.</summary>
+    private static bool ShrinkQuads(int[] v)
     {
+        bool shrunk = false;
         for (int k0 = 0; k0 < v.Length; k0 += 8)
             for (int half = 0; half < 4; half += 2)
             {
+                int a = k0 + half;
+                if (QuadMagnitude(v, a) <= 128) continue; // nearly every quad: nothing to shrink
                 int budget = 128;
                 foreach (int d in (ReadOnlySpan<int>)[0, 1, 4, 5])
                 {
-                    int k = k0 + half + d;
+                    int k = a + d;
                     if (k >= v.Length) continue;
                     int allowed = Math.Min(Math.Abs(v[k]), budget);
                     budget -= allowed;
+                    shrunk |= allowed != Math.Abs(v[k]);
                     v[k] = Math.Sign(v[k]) * allowed;
                 }
             }
+        return shrunk;
+    }
+
+    /// <summary>|v[a]| + |v[a + 1]| + |v[a + 4]| + |v[a + 5]|, positions past the end counting 0.</summary>
+    private static int QuadMagnitude(ReadOnlySpan<int> v, int a)
+    {
+        int m = 0;
+        if (a < v.Length) m += Math.Abs(v[a]);
+        if (a + 1 < v.Length) m += Math.Abs(v[a + 1]);
+        if (a + 4 < v.Length) m += Math.Abs(v[a + 4]);
+        if (a + 5 < v.Length) m += Math.Abs(v[a + 5]);
+        return m;
     }
 
     /// <summary>How many weights the quad bound would shrink.</summary>
@@ -177,8 +195,9 @@ internal sealed class Int8PackedWeights
         for (int i = 0; i < rows; i++)
         {
             var row = w.Slice(i * ld, depth);
+            if (Over(row, quads: true, firstOnly: true) == 0) continue;
             for (int k = 0; k < depth; k++) v[k] = row[k];
-            ShrinkQuads(v);
+            if (!ShrinkQuads(v)) continue;
             for (int k = 0; k < depth; k++) count += v[k] != row[k] ? 1 : 0;
         }
         return count;
@@ -191,12 +210,106 @@ internal sealed class Int8PackedWeights
     public static long SaturatingPairs(ReadOnlySpan<sbyte> w, int rows, int depth, int ld)
     {
         long count = 0;
-        for (int i = 0; i < rows; i++)
+        for (int i = 0; i < rows; i++) count += Over(w.Slice(i * ld, depth), quads: false, firstOnly: false);
+        return count;
+    }
+
+    // Preparation runs over every weight of the model several times: the checks and copies below are vectorized (the
+    // scalar forms took about 20 ns per weight, 25 ms for MobileNetV2's 1.28M-weight classifier).
+
+    /// <summary>
+    /// How many pairs (or, with <paramref name="quads"/>, quads) of a row exceed magnitude 128; with <paramref name="firstOnly"/>,
+    /// 0 or 1 for whether any does. A pair is (w[2j], w[2j + 1]); quads are pairs j and j + 2 of each 8-weight block.
+    /// </summary>
+    internal static int Over(ReadOnlySpan<sbyte> row, bool quads, bool firstOnly)
+    {
+        int count = 0, k = 0;
+        if (Vector128.IsHardwareAccelerated)
         {
-            var row = w.Slice(i * ld, depth);
-            for (int k = 0; k + 1 < depth; k += 2)
-                if (Math.Abs((int)row[k]) + Math.Abs((int)row[k + 1]) > 128) count++;
+            var limit = Vector128.Create(128);
+            var low = Vector128.Create(0xFFFF);
+            for (; k + 16 <= row.Length; k += 16)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.Create(row.Slice(k, 16)));
+                var a = Vector128.Abs(lo).AsInt32();
+                var b = Vector128.Abs(hi).AsInt32();
+                // Lane j: |w[2j]| + |w[2j + 1]| of one 8-weight block.
+                var pa = (a & low) + (a >>> 16);
+                var pb = (b & low) + (b >>> 16);
+                if (quads)
+                {
+                    // Lanes 0 and 1 become the block's two quads (pairs 0 + 2 and 1 + 3); lanes 2 and 3 repeat them.
+                    pa += Vector128.Shuffle(pa, Vector128.Create(2, 3, 0, 1));
+                    pb += Vector128.Shuffle(pb, Vector128.Create(2, 3, 0, 1));
+                }
+                var over = Vector128.GreaterThan(pa, limit) | Vector128.GreaterThan(pb, limit) << 1;
+                if (over == Vector128<int>.Zero) continue;
+                if (firstOnly) return 1;
+                count += quads
+                    ? BitOperations.PopCount(Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pa, limit)) & 3)
+                        + BitOperations.PopCount(Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pb, limit)) & 3)
+                    : BitOperations.PopCount(Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pa, limit)))
+                        + BitOperations.PopCount(Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pb, limit)));
+            }
+        }
+        // The rest, from a whole block (k is a multiple of 16).
+        for (int p = k; p < row.Length; p += quads ? 8 : 2)
+        {
+            if (quads)
+            {
+                for (int half = 0; half < 4; half += 2)
+                {
+                    int m = 0;
+                    foreach (int d in (ReadOnlySpan<int>)[0, 1, 4, 5])
+                        if (p + half + d < row.Length) m += Math.Abs((int)row[p + half + d]);
+                    if (m <= 128) continue;
+                    if (firstOnly) return 1;
+                    count++;
+                }
+            }
+            else if (p + 1 < row.Length && Math.Abs((int)row[p]) + Math.Abs((int)row[p + 1]) > 128)
+            {
+                if (firstOnly) return 1;
+                count++;
+            }
         }
         return count;
+    }
+
+    /// <summary>The sum of a row's weights.</summary>
+    private static int Sum(ReadOnlySpan<sbyte> row)
+    {
+        int s = 0, k = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var acc = Vector128<int>.Zero;
+            for (; k + 16 <= row.Length; k += 16)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.Create(row.Slice(k, 16)));
+                var (a, b) = Vector128.Widen(lo + hi);
+                acc += a + b;
+            }
+            s = Vector128.Sum(acc);
+        }
+        for (; k < row.Length; k++) s += row[k];
+        return s;
+    }
+
+    /// <summary>One row into its panel as it is: groups of 4 bytes (u8 layout) or of 2 int16 (wide layout), every <paramref name="step"/> bytes.</summary>
+    private static void PackRow(ReadOnlySpan<sbyte> row, byte[] data, int at, int step, bool wide)
+    {
+        var bytes = MemoryMarshal.AsBytes(row);
+        int k = 0;
+        if (!wide)
+        {
+            for (; k + 4 <= row.Length; k += 4, at += step) MemoryMarshal.Write(data.AsSpan(at), MemoryMarshal.Read<uint>(bytes.Slice(k)));
+            for (int t = 0; k + t < row.Length; t++) data[at + t] = bytes[k + t];
+            return;
+        }
+        for (; k < row.Length; k += 2, at += step)
+        {
+            MemoryMarshal.Write(data.AsSpan(at), (short)row[k]);
+            if (k + 1 < row.Length) MemoryMarshal.Write(data.AsSpan(at + 2), (short)row[k + 1]);
+        }
     }
 }
