@@ -101,32 +101,28 @@ internal sealed class Int8PackedWeights
         var start = !wide ? new int[panels + 1] : null;
         var index = new List<int>();
         var residual = new List<int>();
-        var stored = new int[depth];
+        var positions = new List<int>();
+        var shrunk = new List<int>();
         for (int i = 0; i < rows; i++)
         {
             var row = w.Slice(i * ld, depth);
             int p = i / Mr, r = i % Mr;
             sums[i] = Sum(row);
             int rowBase = ((p * groups * Mr) + r) * 4, step = Mr * 4;
-            // Nearly every row is stored as it is: no pair (or quad) over the bound.
-            if (wide || Over(row, useQuads, firstOnly: true) == 0)
+            PackRow(row, data, rowBase, step, wide);
+            if (wide) continue;
+            // The few weights over the bound are stored shrunk, their residuals kept aside.
+            positions.Clear();
+            shrunk.Clear();
+            Shrunk(row, useQuads, positions, shrunk);
+            for (int e = 0; e < positions.Count; e++)
             {
-                PackRow(row, data, rowBase, step, wide);
-                if (!wide) start![p + 1] = index.Count;
-                continue;
-            }
-            for (int k = 0; k < depth; k++) stored[k] = row[k];
-            bool shrunk = useQuads ? ShrinkQuads(stored) : ShrinkPairs(stored);
-            for (int k = 0; shrunk && k < depth; k++)
-            {
-                if (stored[k] == row[k]) continue;
+                int k = positions[e];
+                data[rowBase + ((k / 4) * step) + (k % 4)] = (byte)shrunk[e];
                 index.Add(r | (k << 3));
-                residual.Add(row[k] - stored[k]);
+                residual.Add(row[k] - shrunk[e]);
             }
             start![p + 1] = index.Count;
-            // Group by group: a group's values are the 4 bytes of this row in its panel.
-            for (int k = 0, at = rowBase; k < depth; k += g, at += step)
-                for (int t = 0; t < Math.Min(g, depth - k); t++) data[at + t] = (byte)stored[k + t];
         }
         if (start is not null)
             for (int p = 1; p <= panels; p++) start[p] = Math.Max(start[p], start[p - 1]);
@@ -140,65 +136,71 @@ internal sealed class Int8PackedWeights
         };
     }
 
-    /// <summary>Shrinks the second weight of each pair with |w0| + |w1| &gt; 128 to sign(w1)(128 - |w0|); whether any was.</summary>
-    private static bool ShrinkPairs(int[] v)
+    /// <summary>
+    /// Appends the position and the stored (shrunk) value of each weight of <paramref name="row"/> that the pair bound (or,
+    /// with <paramref name="quads"/>, the quad bound) shrinks: blocks of 16 weights are checked with vectors, and only the
+    /// 8-weight blocks of those over the bound are shrunk one weight at a time.
+    /// </summary>
+    internal static void Shrunk(ReadOnlySpan<sbyte> row, bool quads, List<int> positions, List<int> values)
     {
-        bool shrunk = false;
-        for (int k = 1; k < v.Length; k += 2)
+        Span<int> block = stackalloc int[8];
+        for (int k = 0; k < row.Length; k += 16)
         {
-            if (Math.Abs(v[k - 1]) + Math.Abs(v[k]) <= 128) continue;
-            v[k] = Math.Sign(v[k]) * (128 - Math.Abs(v[k - 1]));
-            shrunk = true;
+            int len = Math.Min(16, row.Length - k);
+            if (Over(row.Slice(k, len), quads, firstOnly: true) == 0) continue;
+            for (int b = k; b < k + len; b += 8)
+            {
+                int n = Math.Min(8, row.Length - b);
+                for (int t = 0; t < 8; t++) block[t] = t < n ? row[b + t] : 0;
+                if (quads) ShrinkQuads(block);
+                else ShrinkPairs(block);
+                for (int t = 0; t < n; t++)
+                {
+                    if (block[t] == row[b + t]) continue;
+                    positions.Add(b + t);
+                    values.Add(block[t]);
+                }
+            }
         }
-        return shrunk;
     }
 
-    /// <summary>Shrinks each quad (see <see cref="Quads"/>) in order to a total magnitude of 128 at most; whether any was.</summary>
-    private static bool ShrinkQuads(int[] v)
+    /// <summary>Shrinks the second weight of each pair with |w0| + |w1| &gt; 128 to sign(w1)(128 - |w0|).</summary>
+    private static void ShrinkPairs(Span<int> v)
     {
-        bool shrunk = false;
+        for (int k = 1; k < v.Length; k += 2)
+            if (Math.Abs(v[k - 1]) + Math.Abs(v[k]) > 128) v[k] = Math.Sign(v[k]) * (128 - Math.Abs(v[k - 1]));
+    }
+
+    /// <summary>Shrinks each quad (see <see cref="Quads"/>) in order to a total magnitude of 128 at most.</summary>
+    private static void ShrinkQuads(Span<int> v)
+    {
         for (int k0 = 0; k0 < v.Length; k0 += 8)
             for (int half = 0; half < 4; half += 2)
             {
-                int a = k0 + half;
-                if (QuadMagnitude(v, a) <= 128) continue; // nearly every quad: nothing to shrink
                 int budget = 128;
                 foreach (int d in (ReadOnlySpan<int>)[0, 1, 4, 5])
                 {
-                    int k = a + d;
+                    int k = k0 + half + d;
                     if (k >= v.Length) continue;
                     int allowed = Math.Min(Math.Abs(v[k]), budget);
                     budget -= allowed;
-                    shrunk |= allowed != Math.Abs(v[k]);
                     v[k] = Math.Sign(v[k]) * allowed;
                 }
             }
-        return shrunk;
-    }
-
-    /// <summary>|v[a]| + |v[a + 1]| + |v[a + 4]| + |v[a + 5]|, positions past the end counting 0.</summary>
-    private static int QuadMagnitude(ReadOnlySpan<int> v, int a)
-    {
-        int m = 0;
-        if (a < v.Length) m += Math.Abs(v[a]);
-        if (a + 1 < v.Length) m += Math.Abs(v[a + 1]);
-        if (a + 4 < v.Length) m += Math.Abs(v[a + 4]);
-        if (a + 5 < v.Length) m += Math.Abs(v[a + 5]);
-        return m;
     }
 
     /// <summary>How many weights the quad bound would shrink.</summary>
     public static long QuadResiduals(ReadOnlySpan<sbyte> w, int rows, int depth, int ld)
     {
         long count = 0;
-        var v = new int[depth];
+        var positions = new List<int>();
+        var values = new List<int>();
         for (int i = 0; i < rows; i++)
         {
-            var row = w.Slice(i * ld, depth);
-            if (Over(row, quads: true, firstOnly: true) == 0) continue;
-            for (int k = 0; k < depth; k++) v[k] = row[k];
-            if (!ShrinkQuads(v)) continue;
-            for (int k = 0; k < depth; k++) count += v[k] != row[k] ? 1 : 0;
+            positions.Clear();
+            values.Clear();
+            Shrunk(w.Slice(i * ld, depth), quads: true, positions, values);
+            count += positions.Count;
         }
         return count;
     }
