@@ -240,6 +240,18 @@ public class BasicRuleTests
     }
 
     [Fact]
+    public void SumOfTwoInputsBecomesAdd()
+    {
+        var m = new QdqTestModel();
+        var x = m.Input("x", 2, 3);
+        var y = m.Input("y", 1, 3);
+        m.Output(m.Op("Sum", [m.Op("Abs", [x]), y]));
+        m.Output(m.Op("Sum", [x, y, y]));
+        Assert.Equal(["Abs", "Add", "Sum"], m.OptimizedOps());
+        Assert.Equal(0f, m.MaxDifference(2f));
+    }
+
+    [Fact]
     public void MatMulAddBecomesGemm()
     {
         var m = new QdqTestModel();
