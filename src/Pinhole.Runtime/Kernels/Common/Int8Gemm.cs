@@ -164,6 +164,7 @@ internal static unsafe class Int8Gemm
             // Whole 8 x 32 blocks of 8-bit output without weight zero points are requantized from registers (residuals in registers).
             bool quads = isa == GemmIsa.Vector512 && a.Quads;
             bool fusable = isa == GemmIsa.Vector512 && w == nr && output.Y != null && output.ColumnStride == 1 && output.WeightZero == null;
+            bool half = isa == GemmIsa.Vector512 && w <= 16;
             fixed (int* corrIndex = a.CorrectionIndex)
             fixed (int* corrValue = a.CorrectionValue)
             {
@@ -178,7 +179,15 @@ internal static unsafe class Int8Gemm
                         e1 = start[rpan + 1];
                     }
                     bool whole = fusable && i8 + Int8GemmKernels.Mr <= m;
-                    if (quads)
+                    if (half)
+                    {
+                        // A last panel of 16 or fewer columns: half the products, residuals on the tile.
+                        if (quads) Int8GemmKernels.Tile512HalfQuads(ap, panel, groups, tile);
+                        else if (wide) Int8GemmKernels.Tile512Half<MaddS16>(ap, panel, groups, tile);
+                        else Int8GemmKernels.Tile512Half<MaddU8>(ap, panel, groups, tile);
+                        if (e0 < e1) Int8GemmKernels.Correct(a, e0, e1, panel, nr, tile);
+                    }
+                    else if (quads)
                     {
                         // Residuals in registers; the requantization too for whole blocks.
                         Int8GemmKernels.Tile512Quads(ap, panel, groups, tile, whole, output, i8, j0, corrIndex, corrValue, e0, e1);

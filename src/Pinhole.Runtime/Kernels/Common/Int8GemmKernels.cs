@@ -54,6 +54,56 @@ internal static unsafe class Int8GemmKernels
     }
 
     /// <summary>
+    /// The 8 x 16 half of <see cref="Tile512{T}"/> (the first 16 columns of the 32-column panel), for a last panel with 16 or
+    /// fewer real columns (13 x 13 and 14 x 14 images leave 9 and 4): half the products. Stores rows at stride 32.
+    /// </summary>
+    public static void Tile512Half<T>(byte* a, byte* b, int groups, int* c) where T : IInt8Madd
+    {
+        Vector512<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int g = 0; g < groups; g++, a += 32, b += 128)
+        {
+            var b0 = Vector512.Load(b);
+            c0 += T.Madd(b0, Vector512.Create(*(int*)a).AsByte());
+            c1 += T.Madd(b0, Vector512.Create(*(int*)(a + 4)).AsByte());
+            c2 += T.Madd(b0, Vector512.Create(*(int*)(a + 8)).AsByte());
+            c3 += T.Madd(b0, Vector512.Create(*(int*)(a + 12)).AsByte());
+            c4 += T.Madd(b0, Vector512.Create(*(int*)(a + 16)).AsByte());
+            c5 += T.Madd(b0, Vector512.Create(*(int*)(a + 20)).AsByte());
+            c6 += T.Madd(b0, Vector512.Create(*(int*)(a + 24)).AsByte());
+            c7 += T.Madd(b0, Vector512.Create(*(int*)(a + 28)).AsByte());
+        }
+        c0.Store(c); c1.Store(c + 32); c2.Store(c + 64); c3.Store(c + 96);
+        c4.Store(c + 128); c5.Store(c + 160); c6.Store(c + 192); c7.Store(c + 224);
+    }
+
+    /// <summary><see cref="Tile512Half{T}"/> over weights packed with the quad bound (see <see cref="Tile512Quads"/>); residuals are the caller's.</summary>
+    public static void Tile512HalfQuads(byte* a, byte* b, int groups, int* c)
+    {
+        Vector512<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        var ones = Vector512.Create((short)1);
+        for (int g = 0; g < groups; g += 2, a += 64, b += 256)
+        {
+            var b0 = Vector512.Load(b);
+            var b2 = Vector512.Load(b + 128);
+            c0 += HalfQuad(b0, b2, a, ones);
+            c1 += HalfQuad(b0, b2, a + 4, ones);
+            c2 += HalfQuad(b0, b2, a + 8, ones);
+            c3 += HalfQuad(b0, b2, a + 12, ones);
+            c4 += HalfQuad(b0, b2, a + 16, ones);
+            c5 += HalfQuad(b0, b2, a + 20, ones);
+            c6 += HalfQuad(b0, b2, a + 24, ones);
+            c7 += HalfQuad(b0, b2, a + 28, ones);
+        }
+        c0.Store(c); c1.Store(c + 32); c2.Store(c + 64); c3.Store(c + 96);
+        c4.Store(c + 128); c5.Store(c + 160); c6.Store(c + 192); c7.Store(c + 224);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> HalfQuad(Vector512<byte> b0, Vector512<byte> b2, byte* a, Vector512<short> ones) =>
+        Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(b0, Vector512.Create(*(int*)a).AsSByte())
+            + Avx512BW.MultiplyAddAdjacent(b2, Vector512.Create(*(int*)(a + 32)).AsSByte()), ones);
+
+    /// <summary>
     /// <see cref="Tile512{T}"/> with the requantization fused into the store (<see cref="Int8Output"/>'s 8-bit form without
     /// weight zero points, a full 8 x 32 block at rows i0.., columns j0..): the accumulators go straight from registers to
     /// bytes, the same operations as <see cref="Int8Output.Store"/> without the int32 tile round trip. Residuals of shrunk
