@@ -144,15 +144,27 @@ internal static unsafe class Int8DepthwiseDirect
                 for (int ky = 0; ky < s.Kh; ky++)
                     for (int j = 0; j < pairs; j++)
                         tap[(ky * pairs) + j] = st == 1 ? pp + (ky * pw) + (2 * j) : pp + ((ky % 2) * (phaseBytes / 2)) + ((ky / 2) * hw) + j;
+                // Stride 2 with AVX-512BW: a pair is two neighbouring bytes of the plane, so each tap widens 32 bytes as it
+                // loads them (VPMOVZXBW) instead of reading a pair plane built first (which cost as much as the products).
+                bool widenOnLoad = st == 2 && taps == 6 && isa == GemmIsa.Vector512 && Avx512BW.IsSupported;
                 for (int p = p0; p < p1; p++)
                 {
                     int c = p % channels;
                     byte* xp = x + ((nint)p * inSize);
                     for (int r = r0; r < r1; r++)
                         Copy(xp + ((nint)(r - s.Pt) * s.Iw), bytes + ((r % st) * phaseBytes) + ((nint)(r / st) * pw) + left, width, flip);
-                    if (st == 1) PairsStride1(bytes, pp, pairLen);
-                    else PairsStride2(bytes, pp, pairLen);
-                    Convolve(tap, weights + ((nint)c * taps), taps, count, new Requant(offset[c], scale[c], zy, min, max), outRows, isa, portable);
+                    var rq = new Requant(offset[c], scale[c], zy, min, max);
+                    if (widenOnLoad)
+                    {
+                        // Pair index i of the plane is bytes 2i and 2i + 1: the tap pointers, in bytes.
+                        Row512x6Widened(tap, (byte*)pp, bytes, weights + ((nint)c * taps), count, rq, outRows);
+                    }
+                    else
+                    {
+                        if (st == 1) PairsStride1(bytes, pp, pairLen);
+                        else PairsStride2(bytes, pp, pairLen);
+                        Convolve(tap, weights + ((nint)c * taps), taps, count, rq, outRows, isa, portable);
+                    }
                     byte* yp = y + ((nint)p * outSize);
                     for (int oy = 0; oy < s.Oh; oy++) Copy(outRows + ((nint)oy * hw), yp + ((nint)oy * s.Ow), s.Ow, 0);
                 }
@@ -361,6 +373,44 @@ internal static unsafe class Int8DepthwiseDirect
             var a = vo + MaddS16.Madd(Vector512.Load(t0 + o), w0) + MaddS16.Madd(Vector512.Load(t1 + o), w1);
             var b = MaddS16.Madd(Vector512.Load(t2 + o), w2) + MaddS16.Madd(Vector512.Load(t3 + o), w3);
             var c = MaddS16.Madd(Vector512.Load(t4 + o), w4) + MaddS16.Madd(Vector512.Load(t5 + o), w5);
+            r = Requant512(a + b + c, vs, lo, hi, zp);
+            if (q + 16 > count) break;
+            r.Store(y + q);
+            if (q + 16 == count) return;
+        }
+        Store16(r, y + q, count - q);
+    }
+
+    /// <summary>
+    /// <see cref="Row512x6"/> for stride 2 straight from the parity-split byte plane: tap t at pair offset (tap[t] - pairs)
+    /// reads 32 bytes at <paramref name="bytes"/> + 2 * that offset and zero-extends them to the 16 int16 pairs.
+    /// </summary>
+    private static void Row512x6Widened(int** tap, byte* pairs, byte* bytes, int* w, int count, in Requant rq, byte* y)
+    {
+        var vo = Vector512.Create(rq.Offset);
+        var vs = Vector512.Create(rq.Scale);
+        var lo = Vector512.Create(rq.Low);
+        var hi = Vector512.Create(rq.High);
+        var zp = Vector512.Create(rq.Zp);
+        byte* t0 = bytes + ((byte*)tap[0] - pairs) / 2, t1 = bytes + ((byte*)tap[1] - pairs) / 2, t2 = bytes + ((byte*)tap[2] - pairs) / 2;
+        byte* t3 = bytes + ((byte*)tap[3] - pairs) / 2, t4 = bytes + ((byte*)tap[4] - pairs) / 2, t5 = bytes + ((byte*)tap[5] - pairs) / 2;
+        var w0 = Vector512.Create(w[0]).AsInt16();
+        var w1 = Vector512.Create(w[1]).AsInt16();
+        var w2 = Vector512.Create(w[2]).AsInt16();
+        var w3 = Vector512.Create(w[3]).AsInt16();
+        var w4 = Vector512.Create(w[4]).AsInt16();
+        var w5 = Vector512.Create(w[5]).AsInt16();
+        int q = 0;
+        Vector128<byte> r;
+        for (; ; q += 16)
+        {
+            nint o = (nint)q * 2;
+            var a = vo + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t0 + o)), w0)
+                + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t1 + o)), w1);
+            var b = Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t2 + o)), w2)
+                + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t3 + o)), w3);
+            var c = Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t4 + o)), w4)
+                + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t5 + o)), w5);
             r = Requant512(a + b + c, vs, lo, hi, zp);
             if (q + 16 > count) break;
             r.Store(y + q);
