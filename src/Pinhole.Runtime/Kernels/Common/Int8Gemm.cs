@@ -123,11 +123,13 @@ internal static unsafe class Int8Gemm
             int need = a.Groups * nr * 4;
             var buf = _panel;
             if (buf == null || buf.Length < need) _panel = buf = new byte[Math.Max(need, 4096)];
+            int* tile = stackalloc int[Int8GemmKernels.Mr * Int8GemmKernels.Nr512];
+            int* colSum = stackalloc int[Int8GemmKernels.Nr512];
             fixed (byte* panel = buf)
             {
                 if (!implicitColumns)
                 {
-                    for (int p = p0; p < p1; p++) Panel(b, n, p * nr, 0, r0, r1, panel);
+                    for (int p = p0; p < p1; p++) Panel(b, n, p * nr, 0, r0, r1, panel, tile, colSum);
                     return;
                 }
                 int blockPanels = Math.Max(1, ColumnBlockBytes / (a.Depth * nr));
@@ -142,7 +144,7 @@ internal static unsafe class Int8Gemm
                         int c0 = q0 * nr, c1 = Math.Min(n, q1 * nr), ld = (q1 - q0) * nr;
                         conv.Fill(c0, c1, col, ld);
                         var block = new Int8Source(col, ld, false, b.Signed);
-                        for (int p = q0; p < q1; p++) Panel(block, c1 - c0, (p * nr) - c0, c0, r0, r1, panel);
+                        for (int p = q0; p < q1; p++) Panel(block, c1 - c0, (p * nr) - c0, c0, r0, r1, panel, tile, colSum);
                     }
                 }
             }
@@ -150,14 +152,13 @@ internal static unsafe class Int8Gemm
 
         /// <summary>
         /// Packs the panel of columns <paramref name="j"/> .. of <paramref name="src"/> (<paramref name="width"/> columns) and
-        /// multiplies it by weight panels r0 .. r1; output column = <paramref name="j"/> + <paramref name="shift"/>.
+        /// multiplies it by weight panels r0 .. r1 (through the per-call <paramref name="tile"/> and <paramref name="colSum"/>);
+        /// output column = <paramref name="j"/> + <paramref name="shift"/>.
         /// </summary>
-        private void Panel(in Int8Source src, int width, int j, int shift, int r0, int r1, byte* panel)
+        private void Panel(in Int8Source src, int width, int j, int shift, int r0, int r1, byte* panel, int* tile, int* colSum)
         {
             int groups = a.Groups, m = a.Rows;
             bool wide = a.Wide;
-            int* tile = stackalloc int[Int8GemmKernels.Mr * Int8GemmKernels.Nr512];
-            int* colSum = stackalloc int[Int8GemmKernels.Nr512];
             int j0 = j + shift, w = Math.Min(nr, width - j);
             Int8PackB.Panel(src, a.Depth, width, j, nr, groups, wide, panel);
             if (output.WeightZero != null) Int8PackB.ColumnSums(panel, groups, nr, wide, colSum);
