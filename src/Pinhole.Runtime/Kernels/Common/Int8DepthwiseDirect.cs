@@ -312,6 +312,13 @@ internal static unsafe class Int8DepthwiseDirect
         public readonly float Low = min - zp;
         public readonly float High = max - zp;
 
+        /// <summary>
+        /// Whether the rounded values may be narrowed with saturating packs instead of clamped as floats: |scale| below 1
+        /// (float(acc) * scale fits VCVTPS2DQ) and the whole 8-bit range (see <see cref="Int8GemmKernels"/>' fused epilogue).
+        /// </summary>
+        public readonly bool Saturating = MathF.Abs(scale) < 1f && (min, max) is (0, 255) or (-128, 127);
+        public readonly bool Signed = min < 0;
+
         public byte Scalar(int acc) => (byte)((int)MathF.Round(Math.Clamp(acc * Scale, Low, High)) + Zp);
     }
 
@@ -322,6 +329,46 @@ internal static unsafe class Int8DepthwiseDirect
         var f = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(acc) * scale, lo), hi);
         // VCVTPS2DQ rounds half to even (default MXCSR); the value is in range, so VPMOVDB's truncation is exact.
         return Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(f) + zp);
+    }
+
+    /// <summary>offset + the six pair products of a 3x3 kernel for 16 outputs at byte offset <paramref name="o"/> of the pair rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Taps6(byte* t0, byte* t1, byte* t2, byte* t3, byte* t4, byte* t5, nint o, Vector512<byte> w0, Vector512<byte> w1,
+        Vector512<byte> w2, Vector512<byte> w3, Vector512<byte> w4, Vector512<byte> w5, Vector512<int> vo)
+    {
+        var a = vo + MaddS16.Madd(Vector512.Load(t0 + o), w0) + MaddS16.Madd(Vector512.Load(t1 + o), w1);
+        var b = MaddS16.Madd(Vector512.Load(t2 + o), w2) + MaddS16.Madd(Vector512.Load(t3 + o), w3);
+        var c = MaddS16.Madd(Vector512.Load(t4 + o), w4) + MaddS16.Madd(Vector512.Load(t5 + o), w5);
+        return a + b + c;
+    }
+
+    /// <summary><see cref="Taps6"/> from bytes: each tap's 32 bytes at <paramref name="o"/> zero-extended to its 16 int16 pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Taps6Widened(byte* t0, byte* t1, byte* t2, byte* t3, byte* t4, byte* t5, nint o, Vector512<short> w0,
+        Vector512<short> w1, Vector512<short> w2, Vector512<short> w3, Vector512<short> w4, Vector512<short> w5, Vector512<int> vo)
+    {
+        var a = vo + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t0 + o)), w0)
+            + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t1 + o)), w1);
+        var b = Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t2 + o)), w2)
+            + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t3 + o)), w3);
+        var c = Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t4 + o)), w4)
+            + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t5 + o)), w5);
+        return a + b + c;
+    }
+
+    /// <summary>
+    /// 32 outputs requantized by rounding and saturating packs (<see cref="Requant.Saturating"/>): VCVTPS2DQ, VPACKSSDW, the
+    /// zero point added with VPADDSW, VPACKUSWB / VPACKSSWB, and a VPERMD that puts the two vectors' dwords back in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Pack32(Vector512<int> a, Vector512<int> b, Vector512<float> scale, Vector512<short> zp, bool signed)
+    {
+        var ra = Avx512F.ConvertToVector512Int32(Vector512.ConvertToSingle(a) * scale);
+        var rb = Avx512F.ConvertToVector512Int32(Vector512.ConvertToSingle(b) * scale);
+        var words = Avx512BW.AddSaturate(Avx512BW.PackSignedSaturate(ra, rb), zp);
+        var bytes = signed ? Avx512BW.PackSignedSaturate(words, words).AsInt32() : Avx512BW.PackUnsignedSaturate(words, words).AsInt32();
+        // Lane L holds dwords (a[4L..], b[4L..]) twice: take a's four, then b's.
+        return Avx512F.PermuteVar16x32(bytes, Vector512.Create(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().AsByte();
     }
 
     private static void Store16(Vector128<byte> q, byte* y, int n)
@@ -374,14 +421,17 @@ internal static unsafe class Int8DepthwiseDirect
         var w5 = Vector512.Create(w[5]).AsByte();
         // Whole vectors, then one masked tail outside the loop (a call inside it would spill the registers every iteration).
         int q = 0;
+        if (rq.Saturating)
+        {
+            var zp16 = Vector512.Create((short)rq.Zp);
+            for (; q + 32 <= count; q += 32)
+                Pack32(Taps6(t0, t1, t2, t3, t4, t5, (nint)q * 4, w0, w1, w2, w3, w4, w5, vo),
+                    Taps6(t0, t1, t2, t3, t4, t5, (nint)(q + 16) * 4, w0, w1, w2, w3, w4, w5, vo), vs, zp16, rq.Signed).Store(y + q);
+        }
         Vector128<byte> r;
         for (; ; q += 16)
         {
-            nint o = (nint)q * 4;
-            var a = vo + MaddS16.Madd(Vector512.Load(t0 + o), w0) + MaddS16.Madd(Vector512.Load(t1 + o), w1);
-            var b = MaddS16.Madd(Vector512.Load(t2 + o), w2) + MaddS16.Madd(Vector512.Load(t3 + o), w3);
-            var c = MaddS16.Madd(Vector512.Load(t4 + o), w4) + MaddS16.Madd(Vector512.Load(t5 + o), w5);
-            r = Requant512(a + b + c, vs, lo, hi, zp);
+            r = Requant512(Taps6(t0, t1, t2, t3, t4, t5, (nint)q * 4, w0, w1, w2, w3, w4, w5, vo), vs, lo, hi, zp);
             if (q + 16 > count) break;
             r.Store(y + q);
             if (q + 16 == count) return;
@@ -409,17 +459,17 @@ internal static unsafe class Int8DepthwiseDirect
         var w4 = Vector512.Create(w[4]).AsInt16();
         var w5 = Vector512.Create(w[5]).AsInt16();
         int q = 0;
+        if (rq.Saturating)
+        {
+            var zp16 = Vector512.Create((short)rq.Zp);
+            for (; q + 32 <= count; q += 32)
+                Pack32(Taps6Widened(t0, t1, t2, t3, t4, t5, (nint)q * 2, w0, w1, w2, w3, w4, w5, vo),
+                    Taps6Widened(t0, t1, t2, t3, t4, t5, (nint)(q + 16) * 2, w0, w1, w2, w3, w4, w5, vo), vs, zp16, rq.Signed).Store(y + q);
+        }
         Vector128<byte> r;
         for (; ; q += 16)
         {
-            nint o = (nint)q * 2;
-            var a = vo + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t0 + o)), w0)
-                + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t1 + o)), w1);
-            var b = Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t2 + o)), w2)
-                + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t3 + o)), w3);
-            var c = Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t4 + o)), w4)
-                + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(t5 + o)), w5);
-            r = Requant512(a + b + c, vs, lo, hi, zp);
+            r = Requant512(Taps6Widened(t0, t1, t2, t3, t4, t5, (nint)q * 2, w0, w1, w2, w3, w4, w5, vo), vs, lo, hi, zp);
             if (q + 16 > count) break;
             r.Store(y + q);
             if (q + 16 == count) return;
