@@ -224,6 +224,11 @@ public class GemmPathTests
             "1 4 6 6 4 3 3 4 1 1 2", "1 3 16 16 3 3 3 3 1 1 1",
             // Tiny planes (rows shorter than a vector by far): the last rows must not be written past the plane.
             "2 3 3 3 3 3 3 3 1 1 1", "1 5 1 5 5 3 3 5 1 1 1",
+            // Depthwise "same" rows (padding 1, VALIGND taps): stride 1 at 10 to 61 wide (whole and partial last blocks), stride
+            // 2 at odd and even widths around the 32-column blocks, down to 1 and 2 columns.
+            "1 3 5 10 3 3 3 3 1 1 1", "1 2 6 31 2 3 3 2 1 1 1", "1 2 4 32 2 3 3 2 1 1 1", "1 2 5 33 2 3 3 2 1 1 1",
+            "2 3 7 61 3 3 3 3 1 1 1", "1 2 9 15 2 3 3 2 2 1 1", "1 2 6 31 2 3 3 2 2 1 1", "1 2 6 32 2 3 3 2 2 1 1",
+            "1 2 7 33 2 3 3 2 2 1 1", "1 2 5 64 2 3 3 2 2 1 1", "1 2 5 65 2 3 3 2 2 1 1", "1 2 3 1 2 3 3 2 2 1 1", "1 2 4 2 2 3 3 2 2 1 1",
         ];
         foreach (var isa in Isa.Supported())
             foreach (var c in cases) data.Add(isa, c);

@@ -22,8 +22,9 @@ internal static unsafe class ConvDepthwise
         GemmIsa isa)
     {
         if ((long)planes * s.Oh * s.Ow * s.Kh * s.Kw < 1 << 15) threads = 1;
-        // Planes up to 16 wide: every lane busy over the flattened plane (a 16-wide row would need edge permutes).
-        bool small = ConvDepthwiseSmall.Supports(s, isa);
+        // Planes up to 9 wide: every lane busy over the flattened plane.
+        // From 10 wide, rows of one vector with VALIGND taps (ConvDepthwiseDirect) beat the flattened plane's copies in and out.
+        bool small = ConvDepthwiseSmall.Supports(s, isa) && (s.Iw < 10 || !ConvDepthwiseDirect.Supports(s, isa));
         if (small || ConvDepthwiseDirect.Supports(s, isa))
         {
             // Chunks of planes share the per-call setup (edge columns, padded buffers); a few chunks per thread balance the load.

@@ -9,15 +9,17 @@ namespace Pinhole.Runtime.Kernels;
 /// per 512-bit vector, with no padded copy of the plane: interior taps are plain loads, taps that cross the left or right
 /// edge are loaded from inside the row and moved into place by a two-table permute that fills the outside with zeros,
 /// and stride 2 picks even and odd columns with the same permute. Rows above or below the image are a zero row.
-/// Needs AVX-512F and rows at least 16 wide (<see cref="Supports"/>); the padded path in <see cref="ConvDepthwise"/>
-/// covers the rest.
+/// The common "same" shapes (one column of padding on the left, stride 1 or 2) take a faster form: each input block is
+/// loaded once and the neighbouring taps are made with VALIGND (<see cref="Stride1Same"/>, <see cref="Stride2Same"/>),
+/// which also covers rows of any width. Needs AVX-512F and, for other shapes, rows at least 16 wide
+/// (<see cref="Supports"/>); the padded path in <see cref="ConvDepthwise"/> covers the rest.
 /// </summary>
 internal static unsafe class ConvDepthwiseDirect
 {
     [ThreadStatic] private static float[]? _zeroRow;
 
     public static bool Supports(in ConvDepthwise.Shape s, GemmIsa isa) =>
-        isa == GemmIsa.Vector512 && Avx512F.IsSupported && s.Kh == 3 && s.Kw == 3 && s.Dw == 1 && (s.Sw == 1 || s.Sw == 2) && s.Iw >= 16;
+        isa == GemmIsa.Vector512 && Avx512F.IsSupported && s.Kh == 3 && s.Kw == 3 && s.Dw == 1 && (s.Sw == 1 || s.Sw == 2) && (s.Iw >= 16 || SameWidth(s) || HalfWidth(s));
 
     /// <summary>
     /// Planes p0..p1 of y = act(bias + depthwise3x3(x, w)): the clamp in registers, any other activation after each plane.
@@ -33,9 +35,10 @@ internal static unsafe class ConvDepthwiseDirect
         int interiorBegin = Math.Min(RoundUp16((s.Pl + s.Sw - 1) / s.Sw), RoundUp16(s.Ow));
         int interiorEnd = interiorBegin;
         while (interiorEnd + 16 <= s.Ow && (interiorEnd * s.Sw) - s.Pl + need <= s.Iw) interiorEnd += 16;
-        int edges = (interiorBegin / 16) + ((RoundUp16(s.Ow) - interiorEnd) / 16);
+        bool same = SameWidth(s), half = HalfWidth(s);
+        int edges = same || half ? 0 : (interiorBegin / 16) + ((RoundUp16(s.Ow) - interiorEnd) / 16);
         var edge = stackalloc EdgeColumn[edges];
-        for (int e = 0, ox = 0; ox < s.Ow; ox += 16)
+        for (int e = 0, ox = 0; ox < s.Ow && !same && !half; ox += 16)
             if (ox < interiorBegin || ox >= interiorEnd) edge[e++] = new EdgeColumn(ox, (ox * s.Sw) - s.Pl, s.Sw, s.Iw, s.Ow);
         float low = epi.Clamp ? epi.Low : float.NegativeInfinity, high = epi.Clamp ? epi.High : float.PositiveInfinity;
         fixed (float* zero = zeros)
@@ -46,12 +49,20 @@ internal static unsafe class ConvDepthwiseDirect
                 var taps = new Taps(w + (ch * 9), bias != null ? bias[ch] : 0f, low, high);
                 float* xp = x + ((nint)p * s.Ih * s.Iw);
                 float* yp = y + ((nint)p * s.Oh * s.Ow);
-                if (s.Sw == 1) Stride1(xp, zero, yp, s, taps, edge, edges, interiorBegin, interiorEnd);
+                if (same) Stride1Same(xp, zero, yp, s, taps);
+                else if (half) Stride2Same(xp, zero, yp, s, taps);
+                else if (s.Sw == 1) Stride1(xp, zero, yp, s, taps, edge, edges, interiorBegin, interiorEnd);
                 else Stride2(xp, zero, yp, s, taps, edge, edges, interiorBegin, interiorEnd);
                 epi.Activation?.Apply(new Span<float>(yp, s.Oh * s.Ow));
             }
         }
     }
+
+    /// <summary>Stride 1 with one column of padding each side: <see cref="Stride1Same"/>, any width.</summary>
+    private static bool SameWidth(in ConvDepthwise.Shape s) => s.Sw == 1 && s.Pl == 1 && s.Ow == s.Iw;
+
+    /// <summary>Stride 2 with one column of padding on the left: <see cref="Stride2Same"/>, any width.</summary>
+    private static bool HalfWidth(in ConvDepthwise.Shape s) => s.Sw == 2 && s.Pl == 1 && s.Ow == (s.Iw + 1) / 2;
 
     private static int RoundUp16(int v) => (v + 15) & ~15;
 
@@ -140,6 +151,142 @@ internal static unsafe class ConvDepthwiseDirect
             }
         }
     }
+
+    /// <summary>
+    /// Stride 1 with one column of padding each side (the output as wide as the input): each tap row loads every input
+    /// block once and makes the left and right taps with VALIGND from the blocks beside it (zero past the row's ends), so
+    /// a block of 16 outputs costs three loads instead of nine unaligned ones, and the row's edges need no permutes.
+    /// </summary>
+    private static void Stride1Same(float* x, float* zero, float* y, in ConvDepthwise.Shape s, in Taps k)
+    {
+        int width = s.Iw, full = width / 16, rem = width % 16;
+        var tailMask = EdgeLoad16.FirstLanes(rem);
+        var t = k;
+        for (int oy = 0; oy < s.Oh; oy++)
+        {
+            InputRows(x, zero, oy, s, out float* r0, out float* r1, out float* r2);
+            float* yrow = y + ((nint)oy * s.Ow);
+            Vector512<float> p0 = default, p1 = default, p2 = default;
+            if (full == 0)
+            {
+                // A row narrower than a vector: one partial block.
+                var z = Vector512<float>.Zero;
+                Avx512F.MaskStore(yrow, tailMask, Block(z, Avx512F.MaskLoad(r0, tailMask, z), z, z, Avx512F.MaskLoad(r1, tailMask, z), z, z,
+                    Avx512F.MaskLoad(r2, tailMask, z), z, ref t));
+                continue;
+            }
+            var c0 = Vector512.Load(r0);
+            var c1 = Vector512.Load(r1);
+            var c2 = Vector512.Load(r2);
+            int ox = 0;
+            for (; ox + 32 <= width; ox += 16)
+            {
+                var n0 = Vector512.Load(r0 + ox + 16);
+                var n1 = Vector512.Load(r1 + ox + 16);
+                var n2 = Vector512.Load(r2 + ox + 16);
+                Block(p0, c0, n0, p1, c1, n1, p2, c2, n2, ref t).Store(yrow + ox);
+                p0 = c0; p1 = c1; p2 = c2;
+                c0 = n0; c1 = n1; c2 = n2;
+            }
+            // The last full block: the next one is the partial tail (zeros past the row) or nothing.
+            {
+                var n0 = rem == 0 ? Vector512<float>.Zero : Avx512F.MaskLoad(r0 + ox + 16, tailMask, Vector512<float>.Zero);
+                var n1 = rem == 0 ? Vector512<float>.Zero : Avx512F.MaskLoad(r1 + ox + 16, tailMask, Vector512<float>.Zero);
+                var n2 = rem == 0 ? Vector512<float>.Zero : Avx512F.MaskLoad(r2 + ox + 16, tailMask, Vector512<float>.Zero);
+                Block(p0, c0, n0, p1, c1, n1, p2, c2, n2, ref t).Store(yrow + ox);
+                if (rem == 0) continue;
+                var z = Vector512<float>.Zero;
+                Avx512F.MaskStore(yrow + ox + 16, tailMask, Block(c0, n0, z, c1, n1, z, c2, n2, z, ref t));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stride 2, one column of padding on the left (the output half the input's width, rounded up): output block k reads input
+    /// columns 32k - 1 .. 32k + 31 as two loads per tap row, split into even and odd columns by two permutes; the left taps are
+    /// the odd columns moved one lane up by VALIGND, the previous block's last odd column (zero before the row) coming in.
+    /// </summary>
+    private static void Stride2Same(float* x, float* zero, float* y, in ConvDepthwise.Shape s, in Taps k)
+    {
+        var t = k;
+        int width = s.Iw;
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odds = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        // Only the last block can run past the row: its load and store masks.
+        int lastIx = 2 * ((s.Ow - 1) & ~15);
+        var ma = EdgeLoad16.FirstLanes(width - lastIx);
+        var mb = EdgeLoad16.FirstLanes(width - lastIx - 16);
+        var storeMask = EdgeLoad16.FirstLanes(s.Ow - ((s.Ow - 1) & ~15));
+        for (int oy = 0; oy < s.Oh; oy++)
+        {
+            InputRows(x, zero, oy, s, out float* r0, out float* r1, out float* r2);
+            float* yrow = y + ((nint)oy * s.Ow);
+            Vector512<float> o0 = default, o1 = default, o2 = default;
+            for (int ox = 0; ox < s.Ow; ox += 16)
+            {
+                int ix = 2 * ox;
+                Vector512<float> a0, b0, a1, b1, a2, b2;
+                if (ix + 32 <= width)
+                {
+                    a0 = Vector512.Load(r0 + ix); b0 = Vector512.Load(r0 + ix + 16);
+                    a1 = Vector512.Load(r1 + ix); b1 = Vector512.Load(r1 + ix + 16);
+                    a2 = Vector512.Load(r2 + ix); b2 = Vector512.Load(r2 + ix + 16);
+                }
+                else
+                {
+                    // Zeros past the row: the padding on the right.
+                    var z = Vector512<float>.Zero;
+                    a0 = Avx512F.MaskLoad(r0 + ix, ma, z); b0 = Avx512F.MaskLoad(r0 + ix + 16, mb, z);
+                    a1 = Avx512F.MaskLoad(r1 + ix, ma, z); b1 = Avx512F.MaskLoad(r1 + ix + 16, mb, z);
+                    a2 = Avx512F.MaskLoad(r2 + ix, ma, z); b2 = Avx512F.MaskLoad(r2 + ix + 16, mb, z);
+                }
+                var e0 = Avx512F.PermuteVar16x32x2(a0, evens, b0); var d0 = Avx512F.PermuteVar16x32x2(a0, odds, b0);
+                var e1 = Avx512F.PermuteVar16x32x2(a1, evens, b1); var d1 = Avx512F.PermuteVar16x32x2(a1, odds, b1);
+                var e2 = Avx512F.PermuteVar16x32x2(a2, evens, b2); var d2 = Avx512F.PermuteVar16x32x2(a2, odds, b2);
+                // Columns 2j - 1, 2j, 2j + 1: the taps of Block with (left, centre, right) = (odd shifted up, even, odd).
+                var acc0 = Avx512F.FusedMultiplyAdd(t.W00, Left(o0, d0), t.Bias);
+                var acc1 = t.W10 * Left(o1, d1);
+                var acc2 = t.W20 * Left(o2, d2);
+                acc0 = Avx512F.FusedMultiplyAdd(t.W01, e0, acc0);
+                acc1 = Avx512F.FusedMultiplyAdd(t.W11, e1, acc1);
+                acc2 = Avx512F.FusedMultiplyAdd(t.W21, e2, acc2);
+                acc0 = Avx512F.FusedMultiplyAdd(t.W02, d0, acc0);
+                acc1 = Avx512F.FusedMultiplyAdd(t.W12, d1, acc1);
+                acc2 = Avx512F.FusedMultiplyAdd(t.W22, d2, acc2);
+                var v = Clamp(acc0 + acc1 + acc2, t.Low, t.High);
+                if (ox + 16 <= s.Ow) v.Store(yrow + ox);
+                else Avx512F.MaskStore(yrow + ox, storeMask, v);
+                o0 = d0; o1 = d1; o2 = d2;
+            }
+        }
+    }
+
+    /// <summary>16 outputs from the previous, current and next input blocks of the three rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Block(Vector512<float> p0, Vector512<float> c0, Vector512<float> n0, Vector512<float> p1,
+        Vector512<float> c1, Vector512<float> n1, Vector512<float> p2, Vector512<float> c2, Vector512<float> n2, ref Taps k)
+    {
+        var a0 = Avx512F.FusedMultiplyAdd(k.W00, Left(p0, c0), k.Bias);
+        var a1 = k.W10 * Left(p1, c1);
+        var a2 = k.W20 * Left(p2, c2);
+        a0 = Avx512F.FusedMultiplyAdd(k.W01, c0, a0);
+        a1 = Avx512F.FusedMultiplyAdd(k.W11, c1, a1);
+        a2 = Avx512F.FusedMultiplyAdd(k.W21, c2, a2);
+        a0 = Avx512F.FusedMultiplyAdd(k.W02, Right(c0, n0), a0);
+        a1 = Avx512F.FusedMultiplyAdd(k.W12, Right(c1, n1), a1);
+        a2 = Avx512F.FusedMultiplyAdd(k.W22, Right(c2, n2), a2);
+        return Clamp(a0 + a1 + a2, k.Low, k.High);
+    }
+
+    /// <summary>Columns j - 1: the last lane of the previous block, then the current block's first 15.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Left(Vector512<float> previous, Vector512<float> current) =>
+        Avx512F.AlignRight32(current.AsInt32(), previous.AsInt32(), 15).AsSingle();
+
+    /// <summary>Columns j + 1: the current block's last 15 lanes, then the next block's first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Right(Vector512<float> current, Vector512<float> next) =>
+        Avx512F.AlignRight32(next.AsInt32(), current.AsInt32(), 1).AsSingle();
 
     private static void Stride2(float* x, float* zero, float* y, in ConvDepthwise.Shape s, in Taps k, EdgeColumn* edge, int edges,
         int interiorBegin, int interiorEnd)
