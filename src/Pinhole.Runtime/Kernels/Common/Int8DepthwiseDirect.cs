@@ -147,10 +147,32 @@ internal static unsafe class Int8DepthwiseDirect
                 // Stride 2 with AVX-512BW: a pair is two neighbouring bytes of the plane, so each tap widens 32 bytes as it
                 // loads them (VPMOVZXBW) instead of reading a pair plane built first (which cost as much as the products).
                 bool widenOnLoad = st == 2 && taps == 6 && isa == GemmIsa.Vector512 && Avx512BW.IsSupported;
+                // Stride 1 with AVX-512BW: the pair plane straight from the input rows (masked loads fill the padding), with no
+                // byte plane between (whose 16-byte stores the pair loads right after could not forward from).
+                bool pairsFromInput = st == 1 && isa == GemmIsa.Vector512 && Avx512BW.IsSupported;
+                int columnBlocks = (pw + 15) / 16;
+                var inRow = stackalloc Vector256<byte>[pairsFromInput ? columnBlocks : 0];
+                byte* lanes = stackalloc byte[32];
+                for (int b = 0; b < (pairsFromInput ? columnBlocks : 0); b++)
+                {
+                    // Lane j reads input column 16b - Pl + j: set where that column is inside the image.
+                    for (int j = 0; j < 32; j++) lanes[j] = (uint)((b * 16) - s.Pl + j) < (uint)s.Iw ? (byte)0xFF : (byte)0;
+                    inRow[b] = Vector256.Load(lanes);
+                }
                 for (int p = p0; p < p1; p++)
                 {
                     int c = p % channels;
                     byte* xp = x + ((nint)p * inSize);
+                    if (pairsFromInput)
+                    {
+                        PairsFromInput(xp, pp, s, pw, ph, inRow, columnBlocks, pad, flip);
+                        var rqc = new Requant(offset[c], scale[c], zy, min, max);
+                        if (s.Kh == 3 && pairs == 2) Row512x6Sliding(pp, pw, weights + ((nint)c * taps), count, rqc, outRows);
+                        else Convolve(tap, weights + ((nint)c * taps), taps, count, rqc, outRows, isa, portable);
+                        byte* yq = y + ((nint)p * outSize);
+                        for (int oy = 0; oy < s.Oh; oy++) Copy(outRows + ((nint)oy * hw), yq + ((nint)oy * s.Ow), s.Ow, 0);
+                        continue;
+                    }
                     for (int r = r0; r < r1; r++)
                         Copy(xp + ((nint)(r - s.Pt) * s.Iw), bytes + ((r % st) * phaseBytes) + ((nint)(r / st) * pw) + left, width, flip);
                     var rq = new Requant(offset[c], scale[c], zy, min, max);
@@ -168,6 +190,37 @@ internal static unsafe class Int8DepthwiseDirect
                     byte* yp = y + ((nint)p * outSize);
                     for (int oy = 0; oy < s.Oh; oy++) Copy(outRows + ((nint)oy * hw), yp + ((nint)oy * s.Ow), s.Ow, 0);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The stride-1 pair plane of one input plane: P[r * pw + c] = (b[r][c], b[r][c + 1]) over the padded rows r &lt; ph,
+    /// where b is the input in the u8 domain, <paramref name="pad"/> outside it. Each row's blocks of 16 pairs come from 32
+    /// bytes loaded with the mask of the columns inside the image (the rest merge the padding), widened to words and
+    /// paired by one VPERMW; a row's last block runs into the next row, which overwrites it.
+    /// </summary>
+    private static void PairsFromInput(byte* xp, int* pp, in ConvDepthwise.Shape s, int pw, int ph, Vector256<byte>* inRow, int columnBlocks,
+        byte pad, byte flip)
+    {
+        var pairs = Vector512.Create((short)0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16);
+        var merge = Vector256.Create((byte)(pad ^ flip));
+        var f = Vector256.Create(flip);
+        var padPairs = Vector512.Create(pad | (pad << 16));
+        for (int r = 0; r < ph; r++)
+        {
+            int* dst = pp + ((nint)r * pw);
+            int iy = r - s.Pt;
+            if ((uint)iy >= (uint)s.Ih)
+            {
+                for (int b = 0; b < columnBlocks; b++) padPairs.Store(dst + (b * 16));
+                continue;
+            }
+            byte* src = xp + ((nint)iy * s.Iw) - s.Pl;
+            for (int b = 0; b < columnBlocks; b++)
+            {
+                var bytes = Avx512BW.VL.MaskLoad(src + (b * 16), inRow[b], merge) ^ f;
+                Avx512BW.PermuteVar32x16(Avx512BW.ConvertToVector512Int16(bytes).AsInt16(), pairs).AsInt32().Store(dst + (b * 16));
             }
         }
     }
@@ -402,6 +455,72 @@ internal static unsafe class Int8DepthwiseDirect
             if (q + 16 == count) return;
         }
         Store16(r, y + q, count - q);
+    }
+
+    /// <summary>
+    /// <see cref="Row512x6"/> for the stride-1 pair plane (rows <paramref name="pw"/> apart): a kernel row's second tap pair
+    /// is its first two positions on, so each row's block is loaded once and shifted by VALIGND into the next block
+    /// (three loads per 16 outputs instead of six unaligned ones).
+    /// </summary>
+    private static void Row512x6Sliding(int* pairs, int pw, int* w, int count, in Requant rq, byte* y)
+    {
+        var vo = Vector512.Create(rq.Offset);
+        var vs = Vector512.Create(rq.Scale);
+        var lo = Vector512.Create(rq.Low);
+        var hi = Vector512.Create(rq.High);
+        var zp = Vector512.Create(rq.Zp);
+        int* r0 = pairs, r1 = pairs + pw, r2 = pairs + (2 * pw);
+        var w0 = Vector512.Create(w[0]).AsInt16();
+        var w1 = Vector512.Create(w[1]).AsInt16();
+        var w2 = Vector512.Create(w[2]).AsInt16();
+        var w3 = Vector512.Create(w[3]).AsInt16();
+        var w4 = Vector512.Create(w[4]).AsInt16();
+        var w5 = Vector512.Create(w[5]).AsInt16();
+        var c0 = Vector512.Load(r0);
+        var c1 = Vector512.Load(r1);
+        var c2 = Vector512.Load(r2);
+        int q = 0;
+        if (rq.Saturating)
+        {
+            var zp16 = Vector512.Create((short)rq.Zp);
+            for (; q + 32 <= count; q += 32)
+            {
+                var n0 = Vector512.Load(r0 + q + 16);
+                var n1 = Vector512.Load(r1 + q + 16);
+                var n2 = Vector512.Load(r2 + q + 16);
+                var a = Slide6(c0, n0, c1, n1, c2, n2, w0, w1, w2, w3, w4, w5, vo);
+                c0 = Vector512.Load(r0 + q + 32);
+                c1 = Vector512.Load(r1 + q + 32);
+                c2 = Vector512.Load(r2 + q + 32);
+                var b = Slide6(n0, c0, n1, c1, n2, c2, w0, w1, w2, w3, w4, w5, vo);
+                Pack32(a, b, vs, zp16, rq.Signed).Store(y + q);
+            }
+        }
+        Vector128<byte> r;
+        for (; ; q += 16)
+        {
+            var n0 = Vector512.Load(r0 + q + 16);
+            var n1 = Vector512.Load(r1 + q + 16);
+            var n2 = Vector512.Load(r2 + q + 16);
+            r = Requant512(Slide6(c0, n0, c1, n1, c2, n2, w0, w1, w2, w3, w4, w5, vo), vs, lo, hi, zp);
+            if (q + 16 > count) break;
+            r.Store(y + q);
+            if (q + 16 == count) return;
+            c0 = n0; c1 = n1; c2 = n2;
+        }
+        Store16(r, y + q, count - q);
+    }
+
+    /// <summary>The six pair products of one block: per kernel row, the block and the block two positions on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Slide6(Vector512<int> c0, Vector512<int> n0, Vector512<int> c1, Vector512<int> n1, Vector512<int> c2,
+        Vector512<int> n2, Vector512<short> w0, Vector512<short> w1, Vector512<short> w2, Vector512<short> w3, Vector512<short> w4,
+        Vector512<short> w5, Vector512<int> vo)
+    {
+        var a = vo + Avx512BW.MultiplyAddAdjacent(c0.AsInt16(), w0) + Avx512BW.MultiplyAddAdjacent(Avx512F.AlignRight32(n0, c0, 2).AsInt16(), w1);
+        var b = Avx512BW.MultiplyAddAdjacent(c1.AsInt16(), w2) + Avx512BW.MultiplyAddAdjacent(Avx512F.AlignRight32(n1, c1, 2).AsInt16(), w3);
+        var c = Avx512BW.MultiplyAddAdjacent(c2.AsInt16(), w4) + Avx512BW.MultiplyAddAdjacent(Avx512F.AlignRight32(n2, c2, 2).AsInt16(), w5);
+        return a + b + c;
     }
 
     /// <summary><see cref="Row512"/> for six tap pairs (3x3 kernels), pointers and weights in registers.</summary>
