@@ -47,7 +47,7 @@ public static class IntraOp
         for (int h = 0; h < helpers; h++) Tickets.Enqueue(new Ticket(job, generation));
         int sleeping = Volatile.Read(ref _sleeping);
         if (sleeping > 0) Wake.Release(Math.Min(helpers, sleeping));
-        job.Work(generation);
+        job.Work(generation, fromBack: false);
         job.WaitAndReturn();
     }
 
@@ -92,7 +92,7 @@ public static class IntraOp
                 }
                 Thread.SpinWait(20);
             }
-            ticket.Job.Work(ticket.Generation);
+            ticket.Job.Work(ticket.Generation, fromBack: true);
         }
     }
 
@@ -100,8 +100,11 @@ public static class IntraOp
 
     private abstract class PoolJob
     {
-        /// <summary>Runs unclaimed items of the given generation; a stale ticket (older generation) does nothing.</summary>
-        public abstract void Work(int generation);
+        /// <summary>
+        /// Runs unclaimed items of the given generation, taking them from the front of the range (the caller) or from its
+        /// back (helpers); a stale ticket (older generation) does nothing.
+        /// </summary>
+        public abstract void Work(int generation, bool fromBack);
     }
 
     private sealed class Job<T> : PoolJob where T : struct, IParallelBody
@@ -114,9 +117,14 @@ public static class IntraOp
         private int _remaining;
         private ExceptionDispatchInfo? _error;
 
-        // High 32 bits: generation; low 32 bits: next item to claim. Claims check the generation, so a ticket left
-        // over from an earlier call cannot take items of a later one.
+        // High 32 bits: generation. Low 32 bits: for up to 65535 items, the next item from the front (bits 0-15) and the end
+        // of the unclaimed range (bits 16-31), so that the caller works from the front and helpers from the back: with two
+        // threads each keeps the same part of every loop (the first rows, channels or panels for the caller), and a
+        // kernel reads mostly what the same core wrote in the one before, instead of data in the other core's cache. More
+        // items: the next item only, claimed from the front by all. Claims check the generation, so a ticket left over
+        // from an earlier call cannot take items of a later one.
         private long _state;
+        private bool _twoEnded;
 
         public static Job<T> Rent()
         {
@@ -132,20 +140,33 @@ public static class IntraOp
             _remaining = count;
             _error = null;
             _done.Reset();
+            _twoEnded = count <= 0xFFFF;
             int generation = (int)(Volatile.Read(ref _state) >> 32) + 1;
-            Volatile.Write(ref _state, (long)generation << 32);
+            Volatile.Write(ref _state, ((long)generation << 32) | (_twoEnded ? (long)count << 16 : 0));
             return generation;
         }
 
-        public override void Work(int generation)
+        public override void Work(int generation, bool fromBack)
         {
             while (true)
             {
                 long state = Volatile.Read(ref _state);
                 if ((int)(state >> 32) != generation) return;
-                int index = (int)state;
-                if (index >= _count) return;
-                if (Interlocked.CompareExchange(ref _state, state + 1, state) != state) continue;
+                int index;
+                long next;
+                if (_twoEnded)
+                {
+                    int front = (int)(state & 0xFFFF), end = (int)((state >> 16) & 0xFFFF);
+                    if (front >= end) return;
+                    (index, next) = fromBack ? (end - 1, state - (1L << 16)) : (front, state + 1);
+                }
+                else
+                {
+                    index = (int)state;
+                    if (index >= _count) return;
+                    next = state + 1;
+                }
+                if (Interlocked.CompareExchange(ref _state, next, state) != state) continue;
                 try
                 {
                     _body.Invoke(index);

@@ -28,6 +28,8 @@ public class IntraOpTests
     [InlineData(1000, 2)]
     [InlineData(7, 16)]
     [InlineData(10000, 4)]
+    [InlineData(65535, 2)] // the most items claimed from both ends
+    [InlineData(65536, 3)] // from the front only
     public void EveryItemRunsExactlyOnce(int count, int threads)
     {
         for (int repeat = 0; repeat < 20; repeat++)
@@ -35,6 +37,31 @@ public class IntraOpTests
             var hits = new int[count];
             IntraOp.For(count, threads, new CountBody(hits));
             Assert.All(hits, h => Assert.Equal(1, h));
+        }
+    }
+
+    private readonly struct OwnerBody(int[] owner) : IParallelBody
+    {
+        public void Invoke(int index)
+        {
+            owner[index] = Environment.CurrentManagedThreadId;
+            Thread.SpinWait(200);
+        }
+    }
+
+    [Fact]
+    public void TheCallerTakesItemsFromTheFrontAndTheHelperFromTheBack()
+    {
+        // So that two threads keep the same part of every loop from one kernel to the next.
+        for (int repeat = 0; repeat < 20; repeat++)
+        {
+            var owner = new int[400];
+            IntraOp.For(owner.Length, 2, new OwnerBody(owner));
+            int caller = Environment.CurrentManagedThreadId;
+            int prefix = 0;
+            while (prefix < owner.Length && owner[prefix] == caller) prefix++;
+            // The prefix may be empty: a busy machine can hold the caller back while the helper runs everything.
+            Assert.All(owner[prefix..], o => Assert.NotEqual(caller, o));
         }
     }
 
