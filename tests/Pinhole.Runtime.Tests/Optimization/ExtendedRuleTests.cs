@@ -54,6 +54,94 @@ public class ExtendedRuleTests
         Assert.Equal(["Conv", "Elu"], ConvAnd((m, c) => m.Op("Elu", [c])).OptimizedOps(OptimizationLevel.Extended));
     }
 
+    /// <summary>
+    /// x (4 channels, 9x9) → Conv of <paramref name="kind"/> → Add(r) [→ activation] → Neg, where r = Neg(x) is a planned value the
+    /// fused node may write over: "1x1" (pointwise GEMM), "3x3" (implicit GEMM), "winograd" (16 channels, 12x12 output),
+    /// "depthwise" (the fallback that adds Z after the kernel).
+    /// </summary>
+    private static QdqTestModel ConvAddModel(string kind, string? activation, bool convFirst = true)
+    {
+        var m = new QdqTestModel();
+        int c = kind == "winograd" ? 16 : 4, size = kind == "winograd" ? 24 : 9;
+        var x = m.Input("x", 1, c, size, size);
+        var r = m.Op("Neg", [x]);
+        string conv = kind switch
+        {
+            "1x1" => m.Op("Conv", [x, BasicRuleTests.Weight(m, 5, c, c, 1, 1), BasicRuleTests.Weight(m, 6, c)]),
+            "depthwise" => m.Op("Conv", [x, BasicRuleTests.Weight(m, 5, c, 1, 3, 3), BasicRuleTests.Weight(m, 6, c)], "", Ints("pads", 1, 1, 1, 1),
+                NodeAttribute.Of("group", (long)c)),
+            _ => m.Op("Conv", [x, BasicRuleTests.Weight(m, 5, c, c, 3, 3), BasicRuleTests.Weight(m, 6, c)], "", Ints("pads", 1, 1, 1, 1)),
+        };
+        var sum = m.Op("Add", convFirst ? [conv, r] : [r, conv]);
+        // Read by one more node, so that the fused output is an intermediate the memory plan may put in r's range.
+        m.Output(m.Op("Neg", [activation is null ? sum : Activation(m, activation, sum)]));
+        return m;
+    }
+
+    [Theory]
+    [InlineData("1x1", "Relu", true)]
+    [InlineData("1x1", null, false)]
+    [InlineData("3x3", "Relu", false)]
+    [InlineData("3x3", "Clip", true)]
+    [InlineData("winograd", "Relu", true)]
+    [InlineData("depthwise", "Relu", true)]
+    [InlineData("depthwise", null, false)]
+    public void ConvAddBecomesFusedConvWithSum(string kind, string? activation, bool convFirst)
+    {
+        var m = ConvAddModel(kind, activation, convFirst);
+        Assert.Equal(["Neg", "FusedConv", "Neg"], m.OptimizedOps(OptimizationLevel.Extended));
+        var node = m.Optimized(OptimizationLevel.Extended).Graph.Nodes[1];
+        Assert.Equal(4, node.Inputs.Count);
+        Assert.Equal(m.Model.Graph.Nodes[0].Outputs[0], node.Inputs[3]);
+        if (activation is null) Assert.False(node.Attributes.ContainsKey("activation"));
+        else Assert.Equal(activation, node.Attributes["activation"].String);
+        Assert.InRange(m.MaxDifference(2f, level: OptimizationLevel.Extended), 0f, 4 * Tolerance);
+        // Later runs use the memory plan, where the GEMM methods accumulate in r's own range; and the method is the one the
+        // case means to cover (the GEMM ones accumulate onto Z, the others add it after).
+        string variant = "";
+        using var plain = new InferenceSession(m.Model, new SessionOptions { OptimizationLevel = OptimizationLevel.None });
+        using var session = new InferenceSession(m.Model, new SessionOptions { NodeExecuted = e => { if (e.Node.OpType == "FusedConv") variant = e.Variant; } });
+        int size = kind == "winograd" ? 24 : 9, c = kind == "winograd" ? 16 : 4;
+        var rng = new Random(7);
+        var x = Tensor.FromArray(Enumerable.Range(0, c * size * size).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray(), [1, c, size, size]);
+        var expected = plain.Run([x])[0].ReadOnlySpan<float>().ToArray();
+        for (int run = 0; run < 3; run++)
+        {
+            var got = session.Run([x])[0].ReadOnlySpan<float>();
+            for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - got[i]) <= 4 * Tolerance, $"run {run}, {i}: {expected[i]} vs {got[i]}");
+        }
+        Assert.StartsWith(kind switch { "1x1" => "1x1-gemm", "3x3" => "implicit-gemm", _ => kind }, variant);
+    }
+
+    [Fact]
+    public void ConvAddNearMissesStay()
+    {
+        // Z broadcast ([1, 4, 1, 1]), the Conv output read twice, an activation already inside the Conv, Z = X.
+        var m = new QdqTestModel();
+        var x = m.Input("x", 1, 4, 5, 5);
+        var conv = m.Op("Conv", [x, BasicRuleTests.Weight(m, 5, 4, 4, 1, 1)]);
+        m.Output(m.Op("Add", [conv, m.Input("b", 1, 4, 1, 1)]));
+        Assert.Equal(["Conv", "Add"], m.OptimizedOps(OptimizationLevel.Extended));
+
+        m = new QdqTestModel();
+        x = m.Input("x", 1, 4, 5, 5);
+        conv = m.Op("Conv", [x, BasicRuleTests.Weight(m, 5, 4, 4, 1, 1)]);
+        m.Output(m.Op("Add", [conv, m.Input("r", 1, 4, 5, 5)]));
+        m.Output(m.Op("Neg", [conv]));
+        Assert.Equal(["Conv", "Add", "Neg"], m.OptimizedOps(OptimizationLevel.Extended));
+
+        m = new QdqTestModel();
+        x = m.Input("x", 1, 4, 5, 5);
+        m.Output(m.Op("Add", [m.Op("Relu", [m.Op("Conv", [x, BasicRuleTests.Weight(m, 5, 4, 4, 1, 1)])]), m.Input("r", 1, 4, 5, 5)]));
+        Assert.Equal(["FusedConv", "Add"], m.OptimizedOps(OptimizationLevel.Extended));
+
+        m = new QdqTestModel();
+        x = m.Input("x", 1, 4, 5, 5);
+        m.Output(m.Op("Add", [m.Op("Conv", [x, BasicRuleTests.Weight(m, 5, 4, 4, 1, 1)]), x]));
+        Assert.Equal(["Conv", "Add"], m.OptimizedOps(OptimizationLevel.Extended));
+        Assert.InRange(m.MaxDifference(2f, level: OptimizationLevel.Extended), 0f, Tolerance);
+    }
+
     [Theory]
     [InlineData("Relu")]
     [InlineData("LeakyRelu")]

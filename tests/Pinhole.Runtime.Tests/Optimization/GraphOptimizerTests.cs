@@ -16,7 +16,7 @@ public class GraphOptimizerTests
         Assert.Empty(OptimizationRules.For(OptimizationLevel.None));
         var extended = OptimizationRules.For(OptimizationLevel.Extended).Select(r => r.Name).ToArray();
         Assert.Equal(names, extended.Take(names.Length));
-        Assert.Equal(["FuseConvActivation", "FuseGelu", "FuseGemmActivation", "FuseLayerNormalization"], extended.Skip(names.Length));
+        Assert.Equal(["FuseConvActivation", "FuseConvAddIntoSum", "FuseGelu", "FuseGemmActivation", "FuseLayerNormalization"], extended.Skip(names.Length));
         Assert.Equal(extended, OptimizationRules.For(OptimizationLevel.All).Select(r => r.Name));
         Assert.Equal(OptimizationLevel.All, new SessionOptions().OptimizationLevel);
     }

@@ -421,14 +421,14 @@ public static unsafe class Linalg
     /// Implicit-GEMM convolution: C = epilogue(A * B) where B (k = c*kh*kw rows, n = oh*ow columns) is the im2col matrix
     /// of <paramref name="image"/>, packed panel by panel straight from the image (no im2col buffer).
     /// </summary>
-    internal static void GemmConv(PackedMatrix a, in ConvImage image, Span<float> c, int threads, GemmEpilogue epilogue)
+    internal static void GemmConv(PackedMatrix a, in ConvImage image, Span<float> c, int threads, GemmEpilogue epilogue, float beta = 0f)
     {
         if (!a.IsPackedA) throw new ArgumentException("matrix was packed as a right operand", nameof(a));
         int n = image.Oh * image.Ow;
         if (a.Columns != image.C * image.Kh * image.Kw) throw new ArgumentException("weights do not match the image", nameof(a));
         fixed (float* pa = a.Data)
         fixed (ConvImage* img = &image)
-            Run(a.Isa, false, pa, null, 0, false, null, null, 0, a.Rows, n, a.Columns, 1f, 0f, c, n, threads, epilogue, img);
+            Run(a.Isa, false, pa, null, 0, false, null, null, 0, a.Rows, n, a.Columns, 1f, beta, c, n, threads, epilogue, img);
     }
 
     /// <summary>Rows <paramref name="rowStart"/> (a multiple of mr) to <paramref name="m"/> of C, in blocks of mcMax rows by nParts column parts.</summary>

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Pinhole.Runtime.Kernels;
 
@@ -37,6 +39,8 @@ internal sealed class Conv : OpKernel
     private readonly PackedMatrix[]? _packedWeight;
     private readonly float[]? _constBias;
     private readonly LinalgActivation _activation;
+    /// <summary>FusedConv's optional input Z (index 3): Y = activation(conv(X, W) + B + Z), as ONNX Runtime defines it.</summary>
+    private readonly bool _hasSum;
     /// <summary>Geometry of the last input shape (immutable; replaced when the shape changes).</summary>
     private Geometry? _last;
 
@@ -61,6 +65,7 @@ internal sealed class Conv : OpKernel
             var p = info.GetFloats("activation_params") ?? [];
             _activation = LinalgActivation.Parse(name, p.Length > 0 ? p[0] : null, p.Length > 1 ? p[1] : null, p.Length > 2 ? p[2] : null)
                 ?? throw info.Unsupported($"FusedConv activation '{name}' is not supported");
+            _hasSum = info.HasInput(3);
         }
         var b = info.ConstantInput(2);
         if (b != null && b.Rank == 1 && (LinalgHelpers.ViaFloat32(b.Type) || b.Type == DataType.Double))
@@ -133,6 +138,12 @@ internal sealed class Conv : OpKernel
         "VALID" => input - 2,
         _ => input + (_pads is { Length: 4 } p ? p[axis] + p[axis + 2] : 0) - 2,
     };
+
+    /// <summary>
+    /// The GEMM methods add Z by accumulating onto it (C += A·B, then bias and activation), so Y may take Z's storage:
+    /// the residual join of a ResNet or MobileNet block then costs no pass of its own.
+    /// </summary>
+    public override int InPlaceInput => _hasSum && _method is Method.Pointwise or Method.Im2Col ? 3 : -1;
 
     public override string Variant
     {
@@ -241,6 +252,18 @@ internal sealed class Conv : OpKernel
         int cg = channels / group, mg = m / group, kg = cg * geo.KCount;
         int threads = context.Options.IntraOpThreads;
         ReadOnlySpan<float> bias = _constBias ?? (bt != null ? FloatConversion.ToFloat(bt).ReadOnlySpan<float>() : default);
+        var zt = _hasSum ? context.OptionalInput(3) : null;
+        // With Z: the GEMM paths start from Z and accumulate (beta = 1); the others add Z and apply the activation after.
+        bool sumByGemm = zt != null && !(usePrepared && _method is Method.Depthwise or Method.Winograd);
+        var activation = zt != null && !sumByGemm ? LinalgActivation.None : _activation;
+        float beta = sumByGemm ? 1f : 0f;
+        if (zt != null)
+        {
+            if (zt.Type != DataType.Float || xt.Type != DataType.Float || !zt.Shape.AsSpan().SequenceEqual(outShape))
+                throw context.Error($"Z ({DataTypes.OnnxName(zt.Type)} {Tensor.FormatShape(zt.Shape)}) must be float with the output's shape {Tensor.FormatShape(outShape)}");
+            var z = zt.ReadOnlySpan<float>();
+            if (sumByGemm && !Unsafe.AreSame(ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(z))) z.CopyTo(y);
+        }
         if (outCount > 0 && batch > 0)
         {
             var x = FloatConversion.ToFloat(xt).ReadOnlySpan<float>();
@@ -253,7 +276,7 @@ internal sealed class Conv : OpKernel
                 fixed (float* pb = bias)
                 fixed (float* py = y)
                 {
-                    var epi = new EpilogueArgs(null, null, _activation);
+                    var epi = new EpilogueArgs(null, null, activation);
                     ConvDepthwise.Run(px, pw, bias.IsEmpty ? null : pb, py, batch * channels, channels, s, epi, threads, _isa);
                 }
             }
@@ -264,7 +287,7 @@ internal sealed class Conv : OpKernel
                 fixed (float* pb = bias)
                 fixed (float* py = y)
                 {
-                    var epi = new EpilogueArgs(null, null, _activation);
+                    var epi = new EpilogueArgs(null, null, activation);
                     for (int n = 0; n < batch; n++)
                         _winograd!.Run(px + ((nint)n * channels * inCount), py + ((nint)n * m * outCount), image, bias.IsEmpty ? null : pb, epi, threads);
                 }
@@ -299,8 +322,8 @@ internal sealed class Conv : OpKernel
                                     Pl = geo.Pads[1],
                                 };
                                 var yg = y.Slice(((n * m) + (g * mg)) * outCount, mg * outCount);
-                                var epilogue = new GemmEpilogue(bias.IsEmpty ? default : bias.Slice(g * mg, mg), default, _activation);
-                                Linalg.GemmConv(packedWeight[g], image, yg, threads, epilogue);
+                                var epilogue = new GemmEpilogue(bias.IsEmpty ? default : bias.Slice(g * mg, mg), default, activation);
+                                Linalg.GemmConv(packedWeight[g], image, yg, threads, epilogue, beta);
                             }
                         }
                     }
@@ -322,11 +345,11 @@ internal sealed class Conv : OpKernel
                                 bmat = col.AsSpan(0, kg * outCount);
                             }
                             var yg = y.Slice(((n * m) + (g * mg)) * outCount, mg * outCount);
-                            var epilogue = new GemmEpilogue(bias.IsEmpty ? default : bias.Slice(g * mg, mg), default, _activation);
+                            var epilogue = new GemmEpilogue(bias.IsEmpty ? default : bias.Slice(g * mg, mg), default, activation);
                             if (packedWeight != null)
-                                Linalg.Gemm(packedWeight[g], false, outCount, 1f, bmat, outCount, 0f, yg, outCount, threads, epilogue);
+                                Linalg.Gemm(packedWeight[g], false, outCount, 1f, bmat, outCount, beta, yg, outCount, threads, epilogue);
                             else
-                                Linalg.Gemm(false, false, mg, outCount, kg, 1f, w.AsSpan(g * mg * kg, mg * kg), kg, bmat, outCount, 0f, yg, outCount,
+                                Linalg.Gemm(false, false, mg, outCount, kg, 1f, w.AsSpan(g * mg * kg, mg * kg), kg, bmat, outCount, beta, yg, outCount,
                                     threads, _isa, epilogue);
                         }
                     }
@@ -337,9 +360,14 @@ internal sealed class Conv : OpKernel
                 }
             }
         }
-        else
+        else if (zt == null)
         {
             y.Clear();
+        }
+        if (zt != null && !sumByGemm)
+        {
+            TensorPrimitives.Add(y, zt.ReadOnlySpan<float>(), y);
+            _activation.Apply(y);
         }
         if (xt.Type != DataType.Float) FloatConversion.FromFloat(y, context.Output(0, xt.Type, outShape));
     }
