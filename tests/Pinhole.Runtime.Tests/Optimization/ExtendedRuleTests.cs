@@ -114,6 +114,18 @@ public class ExtendedRuleTests
     }
 
     [Fact]
+    public void FusedConvRejectsASumOfAnotherShape()
+    {
+        var m = new QdqTestModel();
+        var x = m.Input("x", 1, 4, 5, 5);
+        m.Output(m.Op("FusedConv", [x, BasicRuleTests.Weight(m, 5, 4, 4, 1, 1), "", m.Input("z", 1, 4, 5, 4)], "com.microsoft"));
+        m.Model.OpsetImports["com.microsoft"] = 1;
+        using var session = new InferenceSession(m.Model, new SessionOptions { OptimizationLevel = OptimizationLevel.None });
+        var e = Assert.ThrowsAny<Exception>(() => session.Run([Tensor.Zeros(DataType.Float, [1, 4, 5, 5]), Tensor.Zeros(DataType.Float, [1, 4, 5, 4])]));
+        Assert.Contains("Z (float [1,4,5,4]) must be float with the output's shape [1,4,5,5]", e.Message);
+    }
+
+    [Fact]
     public void ConvAddNearMissesStay()
     {
         // Z broadcast ([1, 4, 1, 1]), the Conv output read twice, an activation already inside the Conv, Z = X.
