@@ -243,17 +243,8 @@ internal static unsafe class ConvDepthwiseDirect
                 var e0 = Avx512F.PermuteVar16x32x2(a0, evens, b0); var d0 = Avx512F.PermuteVar16x32x2(a0, odds, b0);
                 var e1 = Avx512F.PermuteVar16x32x2(a1, evens, b1); var d1 = Avx512F.PermuteVar16x32x2(a1, odds, b1);
                 var e2 = Avx512F.PermuteVar16x32x2(a2, evens, b2); var d2 = Avx512F.PermuteVar16x32x2(a2, odds, b2);
-                // Columns 2j - 1, 2j, 2j + 1: the taps of Block with (left, centre, right) = (odd shifted up, even, odd).
-                var acc0 = Avx512F.FusedMultiplyAdd(t.W00, Left(o0, d0), t.Bias);
-                var acc1 = t.W10 * Left(o1, d1);
-                var acc2 = t.W20 * Left(o2, d2);
-                acc0 = Avx512F.FusedMultiplyAdd(t.W01, e0, acc0);
-                acc1 = Avx512F.FusedMultiplyAdd(t.W11, e1, acc1);
-                acc2 = Avx512F.FusedMultiplyAdd(t.W21, e2, acc2);
-                acc0 = Avx512F.FusedMultiplyAdd(t.W02, d0, acc0);
-                acc1 = Avx512F.FusedMultiplyAdd(t.W12, d1, acc1);
-                acc2 = Avx512F.FusedMultiplyAdd(t.W22, d2, acc2);
-                var v = Clamp(acc0 + acc1 + acc2, t.Low, t.High);
+                // Columns 2j - 1, 2j, 2j + 1: (left, centre, right) = (odd shifted up, even, odd).
+                var v = Taps9(Left(o0, d0), e0, d0, Left(o1, d1), e1, d1, Left(o2, d2), e2, d2, ref t);
                 if (ox + 16 <= s.Ow) v.Store(yrow + ox);
                 else Avx512F.MaskStore(yrow + ox, storeMask, v);
                 o0 = d0; o1 = d1; o2 = d2;
@@ -264,17 +255,23 @@ internal static unsafe class ConvDepthwiseDirect
     /// <summary>16 outputs from the previous, current and next input blocks of the three rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Block(Vector512<float> p0, Vector512<float> c0, Vector512<float> n0, Vector512<float> p1,
-        Vector512<float> c1, Vector512<float> n1, Vector512<float> p2, Vector512<float> c2, Vector512<float> n2, ref Taps k)
+        Vector512<float> c1, Vector512<float> n1, Vector512<float> p2, Vector512<float> c2, Vector512<float> n2, ref Taps k) =>
+        Taps9(Left(p0, c0), c0, Right(c0, n0), Left(p1, c1), c1, Right(c1, n1), Left(p2, c2), c2, Right(c2, n2), ref k);
+
+    /// <summary>clamp(bias + the nine taps): per kernel row its left, centre and right columns (one accumulator per row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Taps9(Vector512<float> l0, Vector512<float> c0, Vector512<float> r0, Vector512<float> l1,
+        Vector512<float> c1, Vector512<float> r1, Vector512<float> l2, Vector512<float> c2, Vector512<float> r2, ref Taps k)
     {
-        var a0 = Avx512F.FusedMultiplyAdd(k.W00, Left(p0, c0), k.Bias);
-        var a1 = k.W10 * Left(p1, c1);
-        var a2 = k.W20 * Left(p2, c2);
+        var a0 = Avx512F.FusedMultiplyAdd(k.W00, l0, k.Bias);
+        var a1 = k.W10 * l1;
+        var a2 = k.W20 * l2;
         a0 = Avx512F.FusedMultiplyAdd(k.W01, c0, a0);
         a1 = Avx512F.FusedMultiplyAdd(k.W11, c1, a1);
         a2 = Avx512F.FusedMultiplyAdd(k.W21, c2, a2);
-        a0 = Avx512F.FusedMultiplyAdd(k.W02, Right(c0, n0), a0);
-        a1 = Avx512F.FusedMultiplyAdd(k.W12, Right(c1, n1), a1);
-        a2 = Avx512F.FusedMultiplyAdd(k.W22, Right(c2, n2), a2);
+        a0 = Avx512F.FusedMultiplyAdd(k.W02, r0, a0);
+        a1 = Avx512F.FusedMultiplyAdd(k.W12, r1, a1);
+        a2 = Avx512F.FusedMultiplyAdd(k.W22, r2, a2);
         return Clamp(a0 + a1 + a2, k.Low, k.High);
     }
 
