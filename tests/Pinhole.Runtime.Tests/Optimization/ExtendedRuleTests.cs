@@ -114,6 +114,27 @@ public class ExtendedRuleTests
     }
 
     [Fact]
+    public void ASymbolicBatchFromTheSameInputStillFuses()
+    {
+        // MobileNetV2's block: x → Conv → Relu → Conv → Add(x, ·), batch symbolic; the batch of both Add inputs is x's.
+        var m = new QdqTestModel();
+        var x = m.SymbolicInput("x", -1, 4, 5, 5);
+        var hidden = m.Op("Relu", [m.Op("Conv", [x, BasicRuleTests.Weight(m, 5, 4, 4, 1, 1)])]);
+        var block = m.Op("Add", [x, m.Op("Conv", [hidden, BasicRuleTests.Weight(m, 6, 4, 4, 3, 3)], "", Ints("pads", 1, 1, 1, 1))]);
+        m.Output(m.Op("Neg", [block]));
+        Assert.Equal(["FusedConv", "FusedConv", "Neg"], m.OptimizedOps(OptimizationLevel.Extended));
+        Assert.Equal(4, m.Optimized(OptimizationLevel.Extended).Graph.Nodes[1].Inputs.Count);
+        Assert.InRange(m.MaxDifference(2f, level: OptimizationLevel.Extended), 0f, 4 * Tolerance);
+
+        // A symbolic batch from another input may differ at run time (and Add would broadcast): no fusion.
+        m = new QdqTestModel();
+        x = m.SymbolicInput("x", -1, 4, 5, 5);
+        var other = m.SymbolicInput("r", -1, 4, 5, 5);
+        m.Output(m.Op("Add", [m.Op("Conv", [x, BasicRuleTests.Weight(m, 5, 4, 4, 1, 1)]), other]));
+        Assert.Equal(["Conv", "Add"], m.OptimizedOps(OptimizationLevel.Extended));
+    }
+
+    [Fact]
     public void FusedConvRejectsASumOfAnotherShape()
     {
         var m = new QdqTestModel();
