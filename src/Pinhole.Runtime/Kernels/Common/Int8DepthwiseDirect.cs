@@ -140,7 +140,6 @@ internal static unsafe class Int8DepthwiseDirect
             fixed (byte* bytes = byteBuf)
             {
                 byte* outRows = bytes + planeBytes + 64;
-                Fill(bytes, planeBytes + 64, pad);
                 for (int ky = 0; ky < s.Kh; ky++)
                     for (int j = 0; j < pairs; j++)
                         tap[(ky * pairs) + j] = st == 1 ? pp + (ky * pw) + (2 * j) : pp + ((ky % 2) * (phaseBytes / 2)) + ((ky / 2) * hw) + j;
@@ -150,6 +149,7 @@ internal static unsafe class Int8DepthwiseDirect
                 // Stride 1 with AVX-512BW: the pair plane straight from the input rows (masked loads fill the padding), with no
                 // byte plane between (whose 16-byte stores the pair loads right after could not forward from).
                 bool pairsFromInput = st == 1 && isa == GemmIsa.Vector512 && Avx512BW.IsSupported;
+                if (!pairsFromInput) Fill(bytes, planeBytes + 64, pad); // the padded byte plane, read by the other forms only
                 int columnBlocks = (pw + 15) / 16;
                 var inRow = stackalloc Vector256<byte>[pairsFromInput ? columnBlocks : 0];
                 byte* lanes = stackalloc byte[32];
