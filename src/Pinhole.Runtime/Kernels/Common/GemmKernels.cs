@@ -29,9 +29,9 @@ internal static class GemmKernels
         : System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(c, a, b)
         : (a * b) + c;
 
-    /// <summary>8x32 tile: c[i*ldc + j] = alpha * sum_k a[k*8+i] * b[k*32+j] (+ c when accumulating).</summary>
+    /// <summary>8x32 tile: c[i*ldc + j] = alpha * sum_k a[k*8+i] * b[k*ldb+j] (+ c when accumulating).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void Kernel512(nint kc, float* a, float* b, float* c, nint ldc, float alpha, bool accumulate)
+    internal static unsafe void Kernel512(nint kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
@@ -41,10 +41,10 @@ internal static class GemmKernels
         Vector512<float> c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default;
         Vector512<float> c70 = default, c71 = default;
-        nint k = kc;
+        nint k = kc, ldb2 = 2 * ldb;
         for (; k >= 2; k -= 2)
         {
-            var b0a = Vector512.Load(b + 0);
+            var b0a = Vector512.Load(b);
             var b1a = Vector512.Load(b + 16);
             var a0a = Vector512.Create(a[0]);
             c00 = Fma512(a0a, b0a, c00); c01 = Fma512(a0a, b1a, c01);
@@ -62,8 +62,8 @@ internal static class GemmKernels
             c60 = Fma512(a6a, b0a, c60); c61 = Fma512(a6a, b1a, c61);
             var a7a = Vector512.Create(a[7]);
             c70 = Fma512(a7a, b0a, c70); c71 = Fma512(a7a, b1a, c71);
-            var b0b = Vector512.Load(b + 32);
-            var b1b = Vector512.Load(b + 48);
+            var b0b = Vector512.Load(b + ldb);
+            var b1b = Vector512.Load(b + ldb + 16);
             var a0b = Vector512.Create(a[8]);
             c00 = Fma512(a0b, b0b, c00); c01 = Fma512(a0b, b1b, c01);
             var a1b = Vector512.Create(a[9]);
@@ -81,11 +81,11 @@ internal static class GemmKernels
             var a7b = Vector512.Create(a[15]);
             c70 = Fma512(a7b, b0b, c70); c71 = Fma512(a7b, b1b, c71);
             a += 16;
-            b += 64;
+            b += ldb2;
         }
         for (; k > 0; k--)
         {
-            var b0a = Vector512.Load(b + 0);
+            var b0a = Vector512.Load(b);
             var b1a = Vector512.Load(b + 16);
             var a0a = Vector512.Create(a[0]);
             c00 = Fma512(a0a, b0a, c00); c01 = Fma512(a0a, b1a, c01);
@@ -104,7 +104,7 @@ internal static class GemmKernels
             var a7a = Vector512.Create(a[7]);
             c70 = Fma512(a7a, b0a, c70); c71 = Fma512(a7a, b1a, c71);
             a += 8;
-            b += 32;
+            b += ldb;
         }
         var va = Vector512.Create(alpha);
         if (accumulate)
@@ -165,8 +165,8 @@ internal static class GemmKernels
 
     /// <summary>8x32 tile as <see cref="Kernel512"/>, then c = min(max(c + bias[i], lo), hi) before the store.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void Kernel512Epilogue(nint kc, float* a, float* b, float* c, nint ldc, float alpha, bool accumulate,
-        float* bias, float lo, float hi)
+    internal static unsafe void Kernel512Epilogue(nint kc, float* a, float* b, nint ldb, float* c, nint ldc, float alpha,
+        bool accumulate, float* bias, float lo, float hi)
     {
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
@@ -176,10 +176,10 @@ internal static class GemmKernels
         Vector512<float> c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default;
         Vector512<float> c70 = default, c71 = default;
-        nint k = kc;
+        nint k = kc, ldb2 = 2 * ldb;
         for (; k >= 2; k -= 2)
         {
-            var b0a = Vector512.Load(b + 0);
+            var b0a = Vector512.Load(b);
             var b1a = Vector512.Load(b + 16);
             var a0a = Vector512.Create(a[0]);
             c00 = Fma512(a0a, b0a, c00); c01 = Fma512(a0a, b1a, c01);
@@ -197,8 +197,8 @@ internal static class GemmKernels
             c60 = Fma512(a6a, b0a, c60); c61 = Fma512(a6a, b1a, c61);
             var a7a = Vector512.Create(a[7]);
             c70 = Fma512(a7a, b0a, c70); c71 = Fma512(a7a, b1a, c71);
-            var b0b = Vector512.Load(b + 32);
-            var b1b = Vector512.Load(b + 48);
+            var b0b = Vector512.Load(b + ldb);
+            var b1b = Vector512.Load(b + ldb + 16);
             var a0b = Vector512.Create(a[8]);
             c00 = Fma512(a0b, b0b, c00); c01 = Fma512(a0b, b1b, c01);
             var a1b = Vector512.Create(a[9]);
@@ -216,11 +216,11 @@ internal static class GemmKernels
             var a7b = Vector512.Create(a[15]);
             c70 = Fma512(a7b, b0b, c70); c71 = Fma512(a7b, b1b, c71);
             a += 16;
-            b += 64;
+            b += ldb2;
         }
         for (; k > 0; k--)
         {
-            var b0a = Vector512.Load(b + 0);
+            var b0a = Vector512.Load(b);
             var b1a = Vector512.Load(b + 16);
             var a0a = Vector512.Create(a[0]);
             c00 = Fma512(a0a, b0a, c00); c01 = Fma512(a0a, b1a, c01);
@@ -239,7 +239,7 @@ internal static class GemmKernels
             var a7a = Vector512.Create(a[7]);
             c70 = Fma512(a7a, b0a, c70); c71 = Fma512(a7a, b1a, c71);
             a += 8;
-            b += 32;
+            b += ldb;
         }
         var va = Vector512.Create(alpha);
         var vlo = Vector512.Create(lo);
