@@ -24,6 +24,12 @@ public static class Program
             QuickRun.RunConvs(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2..]);
             return;
         }
+        if (args.Length > 1 && args[0] == "pack")
+        {
+            // pack SHAPE...: the implicit GEMM's panel packing alone (see PackTiming).
+            foreach (var shape in args[1..]) PackTiming.Run(shape);
+            return;
+        }
         if (args.Length > 2 && args[0] == "qconv")
         {
             // qconv THREADS SHAPE...: the same for QLinearConv (uint8 x int8, see Int8ConvBenchmarks); "w:SHAPE" for 8-bit weights.

@@ -220,6 +220,9 @@ public class GemmPathTests
             "1 4 96 100 8 3 3 1 1 1 1", "1 6 100 90 9 1 1 1 1 1 0", "1 5 14 15 9 3 3 1 1 1 1", "1 8 10 10 12 3 3 1 2 1 1",
             // 1x1 reading the input in place as the GEMM's B (Vector512): two k blocks, a partial row tile, a partial last panel.
             "1 200 12 12 20 1 1 1 1 1 0", "1 40 32 32 16 1 1 1 1 1 0",
+            // Vector512 panel packing: stride 2 with 32 or more output columns (whole rows, padded edges, a panel over two
+            // output rows), and 5x5 stride 2 over 65 columns.
+            "1 3 9 70 8 3 3 1 2 1 1", "1 2 5 130 6 5 5 1 2 1 2",
             // Depthwise 3x3 stride 1 on planes narrower than 16 (the flattened small-plane kernel): 14x14, 7x7, no padding,
             // 15 wide, padding 2, and a batch of two.
             "2 16 14 14 16 3 3 16 1 1 1", "1 24 7 7 24 3 3 24 1 1 1", "1 5 10 12 5 3 3 5 1 1 0", "1 3 15 15 3 3 3 3 1 1 1",

@@ -293,12 +293,13 @@ public static unsafe class Linalg
         int mPad = RoundUp(m, mr), nPad = RoundUp(n, nr);
         int ncMax = packedB != null ? nPad : Math.Min(NC, nPad);
         int kcFirst = Math.Min(kcMax, k);
-        float[]? packBArray = packedB != null ? null : ArrayPool<float>.Shared.Rent(ncMax * kcFirst);
+        float[]? packBArray = packedB != null ? null : ArrayPool<float>.Shared.Rent((ncMax * kcFirst) + CacheLineFloats);
         int mBlocks = (rowEnd - rowStart + mc - 1) / mc;
         try
         {
-            fixed (float* packBuf = packBArray)
+            fixed (float* packBase = packBArray)
             {
+                float* packBuf = AlignToCacheLine(packBase);
                 for (int jc = 0; jc < n; jc += ncMax)
                 {
                     int nc = Math.Min(ncMax, n - jc);
@@ -353,6 +354,15 @@ public static unsafe class Linalg
 
     [ThreadStatic] private static float[]? _panelBuffer;
 
+    /// <summary>Spare floats in a packing buffer so that its packed panels can start on a cache line.</summary>
+    private const int CacheLineFloats = 16;
+
+    /// <summary>
+    /// The first 64-byte boundary at or after <paramref name="p"/>: the Vector512 kernels read packed panels (and the packer
+    /// writes them) 64 bytes at a time, which at a managed array's 16-byte alignment would each touch two cache lines.
+    /// </summary>
+    private static float* AlignToCacheLine(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+
     /// <summary>
     /// Column panels p0..p1 of C = epilogue(alpha * A * op(B) (+ C)) with A packed: each panel of B (or of the image's im2col
     /// matrix) is packed per k block into a small per-thread buffer and used at once by every row tile, and each C tile gets
@@ -366,10 +376,11 @@ public static unsafe class Linalg
             int p0 = (int)((long)panels * index / chunks), p1 = (int)((long)panels * (index + 1) / chunks);
             int nr = Nr(isa), mr = Mr(isa), kcMax = Kc(isa);
             var buf = _panelBuffer;
-            if (buf == null || buf.Length < kcMax * nr) _panelBuffer = buf = new float[kcMax * nr];
+            if (buf == null || buf.Length < (kcMax * nr) + CacheLineFloats) _panelBuffer = buf = new float[(kcMax * nr) + CacheLineFloats];
             float* tile = stackalloc float[GemmKernels.Mr512 * GemmKernels.Nr512 > 256 ? GemmKernels.Mr512 * GemmKernels.Nr512 : 256];
-            fixed (float* panel = buf)
+            fixed (float* panelBase = buf)
             {
+                float* panel = AlignToCacheLine(panelBase);
                 for (int p = p0; p < p1; p++)
                 {
                     int j0 = p * nr, w = Math.Min(nr, n - j0);
@@ -823,6 +834,11 @@ internal unsafe struct ConvImage
     /// <summary>Packs rows pc..pc+kc, columns jc + p*nr.. of the im2col matrix for panels p0..p1 (kc x nr each, zero-padded).</summary>
     public readonly void PackPanels(int pc, int kc, int jc, int nc, int nr, int p0, int p1, float* dst)
     {
+        if (ConvPanelPack512.Supported(this, nr))
+        {
+            ConvPanelPack512.Pack(this, pc, kc, jc, nc, p0, p1, dst);
+            return;
+        }
         int kk2 = Kh * Kw;
         for (int p = p0; p < p1; p++)
         {
