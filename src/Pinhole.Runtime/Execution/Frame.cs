@@ -96,7 +96,7 @@ internal sealed class Frame
             for (int i = 0; i < release.Length; i++) values[release[i]] = null;
             // The recording run (no arena yet) allocates every intermediate; large ones live on the large-object heap
             // until a full collection, so without this the first run's peak memory is the sum of all activations.
-            if (Recorder is not null) PreparationGarbage.Checkpoint();
+            if (Recorder is not null) PreparationGarbage.Checkpoint(PreparationGarbage.RecordingBudget);
         }
     }
 
