@@ -423,24 +423,12 @@ public static unsafe class Linalg
                             {
                                 // A last partial row tile: the full-width kernel into the scratch tile.
                                 GemmKernels.Kernel512(kc, aPanel, bPanel, bStride, tile, nr, alpha, false);
-                                for (int i = 0; i < h; i++)
-                                {
-                                    float* dstRow = cTile + (i * ldc);
-                                    float* src = tile + (i * nr);
-                                    if (acc) for (int j = 0; j < w; j++) dstRow[j] += src[j];
-                                    else for (int j = 0; j < w; j++) dstRow[j] = src[j];
-                                }
+                                StoreTile(tile, nr, cTile, ldc, h, w, acc);
                             }
                             else
                             {
                                 PartialKernel(isa, kc, aPanel, panel, tile, nr, alpha, w);
-                                for (int i = 0; i < h; i++)
-                                {
-                                    float* dstRow = cTile + (i * ldc);
-                                    float* src = tile + (i * nr);
-                                    if (acc) for (int j = 0; j < w; j++) dstRow[j] += src[j];
-                                    else for (int j = 0; j < w; j++) dstRow[j] = src[j];
-                                }
+                                StoreTile(tile, nr, cTile, ldc, h, w, acc);
                             }
                             if (last && epi.Active) epi.Apply(cTile, ldc, ir, j0, h, w);
                         }
@@ -537,13 +525,7 @@ public static unsafe class Linalg
                     else
                     {
                         PartialKernel(isa, kc, aPanel, bPanel, tile, nr, alpha, w);
-                        for (int i = 0; i < h; i++)
-                        {
-                            float* dst = cTile + (i * ldc);
-                            float* src = tile + (i * nr);
-                            if (accumulate) for (int j = 0; j < w; j++) dst[j] += src[j];
-                            else for (int j = 0; j < w; j++) dst[j] = src[j];
-                        }
+                        StoreTile(tile, nr, cTile, ldc, h, w, accumulate);
                     }
                     if (last && epi.Active) epi.Apply(cTile, ldc, ic + ir, jc + j0 + jr, h, w);
                 }
@@ -565,6 +547,18 @@ public static unsafe class Linalg
             return;
         }
         fixed (float* zero = ZeroBias) GemmKernels.Kernel512Epilogue(kc, a, b, ldb, c, ldc, alpha, accumulate, zero, lo, hi);
+    }
+
+    /// <summary>The first <paramref name="h"/> x <paramref name="w"/> of a scratch tile into C (added when accumulating).</summary>
+    private static void StoreTile(float* tile, int ldt, float* c, nint ldc, int h, int w, bool accumulate)
+    {
+        for (int i = 0; i < h; i++)
+        {
+            float* dst = c + (i * ldc);
+            float* src = tile + (i * ldt);
+            if (accumulate) for (int j = 0; j < w; j++) dst[j] += src[j];
+            else for (int j = 0; j < w; j++) dst[j] = src[j];
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
