@@ -8,14 +8,24 @@ namespace Pinhole.Runtime;
 /// </summary>
 public static class KernelRegistry
 {
-    private readonly record struct Entry(int SinceVersion, KernelFactory Factory);
+    // Classes and string keys, not structs and tuples: collections over reference types share code that ReadyToRun
+    // precompiles, while each instantiation over a value type is compiled by the JIT at every process start (26 methods here).
+    private sealed record Entry(int SinceVersion, KernelFactory Factory);
 
-    private static readonly ConcurrentDictionary<(string Domain, string Op), List<Entry>> Entries = new();
+    private sealed record Versions(string Domain, string Op)
+    {
+        public List<Entry> List { get; } = [];
+    }
+
+    private static readonly ConcurrentDictionary<string, Versions> Entries = new(StringComparer.Ordinal);
+
+    private static string Key(string domain, string opType) => string.Concat(IR.Node.NormalizeDomain(domain), "\n", opType);
 
     /// <summary>Registers a kernel valid from opset <paramref name="sinceVersion"/> until the next registration of the same op.</summary>
     public static void Register(string domain, string opType, int sinceVersion, KernelFactory factory)
     {
-        var list = Entries.GetOrAdd((IR.Node.NormalizeDomain(domain), opType), _ => []);
+        string normalized = IR.Node.NormalizeDomain(domain);
+        var list = Entries.GetOrAdd(Key(normalized, opType), _ => new Versions(normalized, opType)).List;
         lock (list)
         {
             list.RemoveAll(e => e.SinceVersion == sinceVersion);
@@ -27,7 +37,8 @@ public static class KernelRegistry
     /// <summary>The factory for <paramref name="opType"/> at <paramref name="opsetVersion"/>, or null.</summary>
     public static KernelFactory? Find(string domain, string opType, long opsetVersion)
     {
-        if (!Entries.TryGetValue((IR.Node.NormalizeDomain(domain), opType), out var list)) return null;
+        if (!Entries.TryGetValue(Key(domain, opType), out var versions)) return null;
+        var list = versions.List;
         lock (list)
         {
             for (int i = list.Count - 1; i >= 0; i--)
@@ -38,9 +49,9 @@ public static class KernelRegistry
 
     /// <summary>Every registered (domain, op) pair, for reports.</summary>
     public static IReadOnlyList<(string Domain, string OpType)> RegisteredOps() =>
-        Entries.Keys.OrderBy(k => k.Domain, StringComparer.Ordinal).ThenBy(k => k.Op, StringComparer.Ordinal).ToList();
+        Entries.Values.Select(v => (v.Domain, v.Op)).OrderBy(k => k.Domain, StringComparer.Ordinal).ThenBy(k => k.Op, StringComparer.Ordinal).ToList();
 
     /// <summary>Whether any version of the op is registered.</summary>
     public static bool IsRegistered(string domain, string opType) =>
-        Entries.ContainsKey((IR.Node.NormalizeDomain(domain), opType));
+        Entries.ContainsKey(Key(domain, opType));
 }

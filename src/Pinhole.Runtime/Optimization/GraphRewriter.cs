@@ -172,14 +172,15 @@ internal sealed class GraphRewriter
     public DataType? ElementType(string value)
     {
         if (value.Length == 0) return null;
-        if (_types.TryGetValue(value, out var known)) return known;
+        if (_types.TryGetValue(value, out int known)) return known < 0 ? null : (DataType)known;
         var type = InferElementType(value);
-        _types[value] = type;
+        _types[value] = type is { } t ? (int)t : -1;
         return type;
     }
 
-    // Kept across edits, like the shapes: a value's type never changes.
-    private readonly Dictionary<string, DataType?> _types = new(StringComparer.Ordinal);
+    // Kept across edits, like the shapes: a value's type never changes. Stored as int, -1 for unknown: a dictionary of
+    // nullable enums is an instantiation the JIT compiles at every process start, string to int is precompiled.
+    private readonly Dictionary<string, int> _types = new(StringComparer.Ordinal);
 
     private DataType? InferElementType(string value)
     {
@@ -264,12 +265,15 @@ internal sealed class GraphRewriter
                     if (n.Inputs[i] == oldValue) SetInput(n, i, newValue);
     }
 
-    private readonly HashSet<(Node, string)> _marks = [];
+    /// <summary>A class, not a tuple: a set of tuples is an instantiation the JIT compiles at every process start.</summary>
+    private sealed record Mark(Node Node, string Rule);
+
+    private readonly HashSet<Mark> _marks = [];
 
     /// <summary>Remembers that <paramref name="rule"/> gave up on <paramref name="node"/> for a reason that cannot change (no retry every sweep).</summary>
-    public void MarkRejected(Node node, string rule) => _marks.Add((node, rule));
+    public void MarkRejected(Node node, string rule) => _marks.Add(new Mark(node, rule));
 
-    public bool IsRejected(Node node, string rule) => _marks.Contains((node, rule));
+    public bool IsRejected(Node node, string rule) => _marks.Contains(new Mark(node, rule));
 
     /// <summary>Puts <paramref name="replacement"/> where <paramref name="at"/> is and removes <paramref name="at"/> and <paramref name="others"/>.</summary>
     public void Replace(Node at, Node replacement, params Node[] others)
