@@ -32,7 +32,7 @@ public sealed class Graph
     public TypeInfo? TypeOf(string value)
     {
         if (Initializers.TryGetValue(value, out var t))
-            return new TensorTypeInfo(t.Type, t.Shape.Select(d => Dim.Known(d)).ToArray());
+            return new TensorTypeInfo(t.Type, ShapeArrays.KnownDims(t.Shape));
         return Inputs.Concat(ValueInfos).Concat(Outputs).FirstOrDefault(v => v.Name == value)?.Type;
     }
 

@@ -20,8 +20,13 @@ public sealed record TensorTypeInfo(DataType ElementType, Dim[]? Shape) : TypeIn
         $"tensor({DataTypes.OnnxName(ElementType)})" + (Shape is null ? "" : "[" + string.Join(",", Shape) + "]");
 
     /// <summary>The shape with symbolic or unknown dimensions replaced by <paramref name="symbolic"/>.</summary>
-    public int[]? ConcreteShape(int symbolic = 1) =>
-        Shape?.Select(d => d.Value is long v ? checked((int)v) : symbolic).ToArray();
+    public int[]? ConcreteShape(int symbolic = 1)
+    {
+        if (Shape is null) return null;
+        var shape = new int[Shape.Length];
+        for (int i = 0; i < shape.Length; i++) shape[i] = Shape[i].Value is long v ? checked((int)v) : symbolic;
+        return shape;
+    }
 }
 
 /// <summary>A sparse tensor type.</summary>

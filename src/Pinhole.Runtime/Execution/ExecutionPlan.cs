@@ -95,7 +95,7 @@ internal sealed class ExecutionPlan
             if (v.Type is not null) declared.TryAdd(v.Name, v.Type);
         TypeInfo? TypeLookup(string name) =>
             declared.TryGetValue(name, out var t) ? t : graph.Initializers.TryGetValue(name, out var c)
-                ? new TensorTypeInfo(c.Type, c.Shape.Select(d => Dim.Known(d)).ToArray())
+                ? new TensorTypeInfo(c.Type, ShapeArrays.KnownDims(c.Shape))
                 : outerTypes?.Invoke(name);
 
         var constants = new Tensor?[slotOf.Count];

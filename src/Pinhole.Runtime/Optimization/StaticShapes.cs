@@ -73,7 +73,7 @@ internal sealed class StaticShapes
     {
         if (_r.Constant(value) is { } c)
             return c is { Type: DataType.Int64 or DataType.Int32, Rank: <= 1, Length: <= 64 }
-                ? new ShapeValue(c.ToInt64Array().Select(x => (long?)x).ToArray(), c.Rank == 0, c.Type)
+                ? new ShapeValue(ShapeArrays.Nullable(c.ToInt64Array()), c.Rank == 0, c.Type)
                 : null;
         var n = _r.Producer(value);
         if (n is null || n.Domain.Length != 0 || n.Outputs[0] != value) return null;
@@ -159,11 +159,11 @@ internal sealed class StaticShapes
 
     /// <summary>The shape of <paramref name="value"/> when every dimension is known, else null.</summary>
     public long[]? Known(string value) =>
-        Of(value) is { } s && s.All(d => d.HasValue) ? s.Select(d => d!.Value).ToArray() : null;
+        Of(value) is { } s ? ShapeArrays.AllKnown(s) : null;
 
     private long?[]? Declared(string value)
     {
-        if (_r.Constant(value) is { } c) return c.Shape.Select(d => (long?)d).ToArray();
+        if (_r.Constant(value) is { } c) return ShapeArrays.Nullable(c.Shape);
         if (_declared is null)
         {
             _declared = new Dictionary<string, TypeInfo>(StringComparer.Ordinal);
@@ -171,8 +171,16 @@ internal sealed class StaticShapes
                 if (v.Type is not null) _declared.TryAdd(v.Name, v.Type);
         }
         return _declared.TryGetValue(value, out var t) && t is TensorTypeInfo { Shape: { } dims }
-            ? dims.Select(d => d.Value is long v && v >= 0 ? v : (long?)null).ToArray()
+            ? DeclaredDims(dims)
             : null;
+    }
+
+    /// <summary>Declared dimensions, null where symbolic, unknown or negative.</summary>
+    private static long?[] DeclaredDims(Dim[] dims)
+    {
+        var result = new long?[dims.Length];
+        for (int i = 0; i < result.Length; i++) result[i] = dims[i].Value is long v && v >= 0 ? v : null;
+        return result;
     }
 
     private static long?[]? Merge(long?[]? a, long?[]? b)
@@ -404,12 +412,12 @@ internal sealed class StaticShapes
             var w = Of(n.Inputs[1]);
             if (w is null || w.Length != x.Length) return null;
             channels = w[0];
-            kernel = Ints(n, "kernel_shape") is { } ks ? ks.Select(v => (long?)v).ToArray() : w[2..];
+            kernel = Ints(n, "kernel_shape") is { } ks ? ShapeArrays.Nullable(ks) : w[2..];
         }
         else
         {
             if (Ints(n, "kernel_shape") is not { } ks) return null;
-            kernel = ks.Select(v => (long?)v).ToArray();
+            kernel = ShapeArrays.Nullable(ks);
             if (n.Outputs.Count > 1 && n.Outputs[1].Length > 0 && Int(n, "storage_order", 0) != 0) return null;
         }
         if (kernel.Length != r) return null;
@@ -478,7 +486,7 @@ internal sealed record ShapeValue(long?[] Values, bool Scalar, DataType Type)
     /// <summary>The value as a tensor (every element must be known).</summary>
     public Tensor ToTensor()
     {
-        var v = Values.Select(x => x!.Value).ToArray();
+        var v = ShapeArrays.AllKnown(Values) ?? throw new InvalidOperationException("the value has unknown elements");
         int[] shape = Scalar ? [] : [v.Length];
         return Type == DataType.Int32 ? Tensor.FromArray(v.Select(x => (int)x).ToArray(), shape) : Tensor.FromArray(v, shape);
     }

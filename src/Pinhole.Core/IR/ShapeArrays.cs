@@ -1,0 +1,43 @@
+namespace Pinhole.IR;
+
+/// <summary>
+/// Conversions between shape arrays as loops. LINQ over value types (<see cref="Dim"/>, <c>long?</c>) is a generic
+/// instantiation that ReadyToRun cannot precompile outside the framework, so every process start paid the JIT for it
+/// while loading a model.
+/// </summary>
+public static class ShapeArrays
+{
+    /// <summary>Every dimension known.</summary>
+    public static Dim[] KnownDims(int[] shape)
+    {
+        var dims = new Dim[shape.Length];
+        for (int i = 0; i < dims.Length; i++) dims[i] = Dim.Known(shape[i]);
+        return dims;
+    }
+
+    public static long?[] Nullable(long[] values)
+    {
+        var result = new long?[values.Length];
+        for (int i = 0; i < result.Length; i++) result[i] = values[i];
+        return result;
+    }
+
+    public static long?[] Nullable(int[] values)
+    {
+        var result = new long?[values.Length];
+        for (int i = 0; i < result.Length; i++) result[i] = values[i];
+        return result;
+    }
+
+    /// <summary>The values when all are known, else null.</summary>
+    public static long[]? AllKnown(long?[] values)
+    {
+        var result = new long[values.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            if (values[i] is not long v) return null;
+            result[i] = v;
+        }
+        return result;
+    }
+}
