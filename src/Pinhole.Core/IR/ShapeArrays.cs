@@ -29,6 +29,22 @@ public static class ShapeArrays
         return result;
     }
 
+    /// <summary>Known dimensions where the value is known, unknown ones elsewhere.</summary>
+    public static Dim[] Dims(long?[] shape)
+    {
+        var dims = new Dim[shape.Length];
+        for (int i = 0; i < dims.Length; i++) dims[i] = shape[i] is long v ? Dim.Known(v) : Dim.Unknown;
+        return dims;
+    }
+
+    /// <summary><paramref name="count"/> copies of <paramref name="value"/>.</summary>
+    public static long[] Repeat(long value, int count)
+    {
+        var result = new long[count];
+        for (int i = 0; i < count; i++) result[i] = value;
+        return result;
+    }
+
     /// <summary>The values when all are known, else null.</summary>
     public static long[]? AllKnown(long?[] values)
     {

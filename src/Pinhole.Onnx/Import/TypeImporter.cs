@@ -28,7 +28,14 @@ internal static class TypeImporter
         _ => null,
     };
 
-    private static Dim[]? Shape(TensorShapeProto? shape) => shape?.Dim.Select(Dim).ToArray();
+    /// <summary>A loop, not LINQ: Select into the Dim struct is an instantiation the JIT compiles at every process start.</summary>
+    private static Dim[]? Shape(TensorShapeProto? shape)
+    {
+        if (shape is null) return null;
+        var dims = new Dim[shape.Dim.Count];
+        for (int i = 0; i < dims.Length; i++) dims[i] = Dim(shape.Dim[i]);
+        return dims;
+    }
 
     // Exporters write -1 or leave both unset for unknown sizes; both become Dim.Unknown.
     private static Dim Dim(TensorShapeProto.Types.Dimension d) => d.ValueCase switch

@@ -47,8 +47,10 @@ internal sealed class ConstantFolding : IGraphRewrite
             return true;
         }
         var outputs = ConstantEvaluator.TryRun(rewriter.Model, node, inputs);
-        long inBytes = inputs.Sum(i => Bytes(i.Value));
-        if (outputs is null || outputs.Sum(o => o is null ? 0 : Bytes(o)) > inBytes + MaxGrowthBytes)
+        long inBytes = 0, outBytes = 0;
+        foreach (var i in inputs) inBytes += Bytes(i.Value); // loops, not Sum over tuples: that instantiation is JIT-compiled at every start
+        if (outputs is not null) foreach (var o in outputs) outBytes += o is null ? 0 : Bytes(o);
+        if (outputs is null || outBytes > inBytes + MaxGrowthBytes)
         {
             rewriter.MarkRejected(node, Name); // same constant inputs next sweep: same answer
             return false;

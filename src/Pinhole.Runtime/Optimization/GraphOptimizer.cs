@@ -59,7 +59,7 @@ public static class GraphOptimizer
             bool conv = (n.Domain.Length == 0 && n.OpType == "Conv") || (n.Domain == "com.microsoft" && n.OpType == "FusedConv");
             if (!conv || n.Inputs.Count < 2 || declared.Contains(n.Inputs[0])) continue;
             if (!graph.Initializers.TryGetValue(n.Inputs[1], out var w) || rewriter.Shapes.Of(n.Inputs[0]) is not { } shape) continue;
-            graph.ValueInfos.Add(new ValueInfo(n.Inputs[0], new TensorTypeInfo(w.Type, shape.Select(d => d is long v ? Dim.Known(v) : Dim.Unknown).ToArray())));
+            graph.ValueInfos.Add(new ValueInfo(n.Inputs[0], new TensorTypeInfo(w.Type, ShapeArrays.Dims(shape))));
             declared.Add(n.Inputs[0]);
         }
     }
@@ -77,12 +77,17 @@ public static class GraphOptimizer
         }
         foreach (var o in graph.Outputs) read.Add(o.Name);
         var inputs = new HashSet<string>(graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
-        // Rebuilt rather than removed from one by one: OrderedDictionary.Remove shifts the entries after it.
-        var kept = graph.Initializers.Where(kv => read.Contains(kv.Key) || inputs.Contains(kv.Key)).ToArray();
-        if (kept.Length != graph.Initializers.Count)
+        // Rebuilt rather than removed from one by one: OrderedDictionary.Remove shifts the entries after it. Names and
+        // tensors in lists of their own, not LINQ over key-value pairs (an instantiation the JIT compiles at every start).
+        var keptNames = new List<string>(graph.Initializers.Count);
+        foreach (string name in graph.Initializers.Keys)
+            if (read.Contains(name) || inputs.Contains(name)) keptNames.Add(name);
+        if (keptNames.Count != graph.Initializers.Count)
         {
+            var keptTensors = new List<Tensor>(keptNames.Count);
+            foreach (string name in keptNames) keptTensors.Add(graph.Initializers[name]);
             graph.Initializers.Clear();
-            foreach (var (name, tensor) in kept) graph.Initializers.Add(name, tensor);
+            for (int i = 0; i < keptNames.Count; i++) graph.Initializers.Add(keptNames[i], keptTensors[i]);
         }
         graph.ValueInfos.RemoveAll(v => !produced.Contains(v.Name) && !graph.Initializers.ContainsKey(v.Name) && !inputs.Contains(v.Name));
     }

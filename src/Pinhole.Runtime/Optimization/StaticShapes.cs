@@ -421,8 +421,8 @@ internal sealed class StaticShapes
             if (n.Outputs.Count > 1 && n.Outputs[1].Length > 0 && Int(n, "storage_order", 0) != 0) return null;
         }
         if (kernel.Length != r) return null;
-        var strides = Ints(n, "strides") ?? Enumerable.Repeat(1L, r).ToArray();
-        var dil = Ints(n, "dilations") ?? Enumerable.Repeat(1L, r).ToArray();
+        var strides = Ints(n, "strides") ?? ShapeArrays.Repeat(1L, r);
+        var dil = Ints(n, "dilations") ?? ShapeArrays.Repeat(1L, r);
         var pads = Ints(n, "pads") ?? new long[2 * r];
         string autoPad = n.Attributes.TryGetValue("auto_pad", out var ap) ? ap.String : "NOTSET";
         bool ceil = Int(n, "ceil_mode", 0) != 0;
