@@ -56,7 +56,7 @@ internal sealed class ExecutionPlan
     /// </summary>
     /// <summary>
     /// Slot names in slot order (slots are numbered 0.. in the order names were met). A loop, not LINQ's OrderBy over
-    /// key-value pairs: that instantiation is compiled by the JIT at every process start (24 methods).
+    /// key-value pairs: that instantiation is compiled by the JIT at every process start.
     /// </summary>
     private static string[] NamesBySlot(Dictionary<string, int> slotOf)
     {

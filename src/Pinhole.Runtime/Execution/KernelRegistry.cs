@@ -9,7 +9,7 @@ namespace Pinhole.Runtime;
 public static class KernelRegistry
 {
     // Classes and string keys, not structs and tuples: collections over reference types share code that ReadyToRun
-    // precompiles, while each instantiation over a value type is compiled by the JIT at every process start (26 methods here).
+    // precompiles, while each instantiation over a value type is compiled by the JIT at every process start.
     private sealed record Entry(int SinceVersion, KernelFactory Factory);
 
     private sealed record Versions(string Domain, string Op)

@@ -338,7 +338,7 @@ public static unsafe class Linalg
     /// <summary>
     /// Whether full column panels of a plain row-major B (a 1x1 convolution's input) feed the Vector512 micro-kernel in place,
     /// row k at b + k * ldb, instead of being copied into a packed panel first. The copy cost a third of the time when few
-    /// rows of A share each panel (MobileNetV2's 32 -> 16 at 32x32: 72 -> 103 GFLOP/s without it).
+    /// rows of A share each panel (32 -> 16 channels at 32x32: 72 -> 103 GFLOP/s without it).
     /// </summary>
     private static bool ReadsBInPlace(GemmIsa isa, bool transB, float* b, ConvImage* image) =>
         isa == GemmIsa.Vector512 && !transB && b != null && image == null;
@@ -359,7 +359,7 @@ public static unsafe class Linalg
 
     /// <summary>
     /// The first 64-byte boundary at or after <paramref name="p"/>: the Vector512 kernels read packed panels (and the packer
-    /// writes them) 64 bytes at a time, which at a managed array's 16-byte alignment would each touch two cache lines.
+    /// writes them) 64 bytes at a time, which at a managed array's 16-byte alignment could each touch two cache lines.
     /// </summary>
     private static float* AlignToCacheLine(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
