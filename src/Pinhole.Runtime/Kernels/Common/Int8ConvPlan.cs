@@ -39,6 +39,9 @@ internal sealed class Int8ConvPlan
     /// <summary>Depthwise on <see cref="Int8DepthwiseDirect"/>: per channel, the int16 weight pairs.</summary>
     public int[]? DepthwisePairs { get; private init; }
 
+    /// <summary>The same weights as s8 quads per kernel row (<see cref="Int8DepthwiseQuads"/>), where they fit.</summary>
+    public int[]? DepthwiseQuads { get; private init; }
+
     /// <summary>Depthwise on <see cref="Int8DepthwiseDirect"/>: per channel, bias - zx * sum(w - zw) for uint8 (false) or int8 (true) input.</summary>
     public int[] DepthwiseOffset(bool signedInput) => signedInput ? OffsetSigned : OffsetUnsigned;
 
@@ -131,6 +134,7 @@ internal sealed class Int8ConvPlan
         return new Int8ConvPlan(Method.Depthwise, channels, shape, zx, zy, outType)
         {
             DepthwisePairs = direct ? Int8DepthwiseDirect.PackWeights(weights, channels, w.Shape[2], w.Shape[3]) : null,
+            DepthwiseQuads = direct ? Int8DepthwiseQuads.PackWeights(weights, channels, w.Shape[2], w.Shape[3]) : null,
             OffsetUnsigned = offsetU,
             OffsetSigned = offsetS,
             DepthwiseWeights = direct ? [] : Array.ConvertAll(weights, v => (float)v),

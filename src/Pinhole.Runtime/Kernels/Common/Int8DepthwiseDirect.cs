@@ -357,7 +357,7 @@ internal static unsafe class Int8DepthwiseDirect
     }
 
     /// <summary>The per-channel requantization: clamp(round_half_even(acc * scale), min - zp, max - zp) + zp.</summary>
-    private readonly struct Requant(int offset, float scale, int zp, int min, int max)
+    internal readonly struct Requant(int offset, float scale, int zp, int min, int max)
     {
         public readonly int Offset = offset;
         public readonly float Scale = scale;
@@ -376,7 +376,7 @@ internal static unsafe class Int8DepthwiseDirect
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Requant512(Vector512<int> acc, Vector512<float> scale, Vector512<float> lo, Vector512<float> hi, Vector512<int> zp)
+    internal static Vector128<byte> Requant512(Vector512<int> acc, Vector512<float> scale, Vector512<float> lo, Vector512<float> hi, Vector512<int> zp)
     {
         // Avx512F Min/Max (VMINPS/VMAXPS): the values are finite, so the IEEE corner cases Vector512.Min/Max handle do not arise.
         var f = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(acc) * scale, lo), hi);
@@ -414,7 +414,7 @@ internal static unsafe class Int8DepthwiseDirect
     /// zero point added with VPADDSW, VPACKUSWB / VPACKSSWB, and a VPERMD that puts the two vectors' dwords back in order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Pack32(Vector512<int> a, Vector512<int> b, Vector512<float> scale, Vector512<short> zp, bool signed)
+    internal static Vector256<byte> Pack32(Vector512<int> a, Vector512<int> b, Vector512<float> scale, Vector512<short> zp, bool signed)
     {
         var ra = Avx512F.ConvertToVector512Int32(Vector512.ConvertToSingle(a) * scale);
         var rb = Avx512F.ConvertToVector512Int32(Vector512.ConvertToSingle(b) * scale);

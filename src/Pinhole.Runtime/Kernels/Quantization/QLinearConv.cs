@@ -44,7 +44,9 @@ internal sealed class QLinearConv : OpKernel
 
     public override string Variant => _plan is null ? "reference"
         : _plan.Kind == Int8ConvPlan.Method.Depthwise
-            ? _plan.DepthwisePairs is null ? $"depthwise-f32exact/{Isa.Name(Isa.ForKernel)}" : $"depthwise-int8/{Int8Gemm.Name(_isa)}"
+            ? _plan.DepthwisePairs is null ? $"depthwise-f32exact/{Isa.Name(Isa.ForKernel)}"
+            : _plan.DepthwiseQuads is not null && _last is { } last && Int8DepthwiseQuads.Supports(last.Shape, _isa) ? "depthwise-int8-quads/avx512vbmi"
+            : $"depthwise-int8/{Int8Gemm.Name(_isa)}"
         : $"{(IsPointwise(_plan.WShape) ? "1x1" : "im2col")}-int8gemm{(_plan.Weights[0].Wide ? "-s16" : _plan.Weights[0].Quads ? "-quads" : "")}/{Int8Gemm.Name(_isa)}";
 
     private bool IsPointwise(int[] wShape)
@@ -88,6 +90,15 @@ internal sealed class QLinearConv : OpKernel
         fixed (byte* px = x.Bytes())
         fixed (byte* py = y.Bytes())
         {
+            if (plan.DepthwiseQuads is { } quads && Int8DepthwiseQuads.Supports(shape, _isa))
+            {
+                fixed (int* pw = quads)
+                fixed (int* po = plan.DepthwiseOffset(signedInput))
+                fixed (float* ps = plan.Scale)
+                    Int8DepthwiseQuads.Run(px, signedInput, plan.InputZero + (signedInput ? 128 : 0), pw, po, ps, py, plan.OutputZero, min, max,
+                        batch * channels, channels, shape, threads);
+                return;
+            }
             if (plan.DepthwisePairs is { } pairs)
             {
                 fixed (int* pw = pairs)

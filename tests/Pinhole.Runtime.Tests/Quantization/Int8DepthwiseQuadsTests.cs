@@ -1,0 +1,113 @@
+using System.Runtime.Intrinsics.X86;
+using CsCheck;
+using Pinhole.Runtime.Kernels;
+
+namespace Pinhole.Runtime.Tests.Quantization;
+
+/// <summary>The VPERMB quad depthwise kernel against the ONNX formula, and which weights it accepts.</summary>
+public unsafe class Int8DepthwiseQuadsTests
+{
+    private static bool Available => Avx512BW.IsSupported && Avx512Vbmi.IsSupported;
+
+    /// <summary>Whether this machine runs the kernel: on one without AVX-512 VBMI the test checks that it is never chosen.</summary>
+    public static TheoryData<bool> Machine() => new(Available);
+
+    [Theory]
+    [MemberData(nameof(Machine))]
+    public void QuadsMatchTheFormula(bool available)
+    {
+        var any = new ConvDepthwise.Shape(8, 8, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1);
+        Assert.Equal(available, Int8DepthwiseQuads.Supports(any, GemmIsa.Vector512));
+        Assert.False(Int8DepthwiseQuads.Supports(any, GemmIsa.Vector256));
+        if (!available) return;
+        // Kernel heights 1-5 (the three-row column form and the row form), widths 1-4, strides 1-3 by 1-2, rows around the
+        // 16-output blocks, both input signs, clamping and non-clamping requantization, the weights' extreme accepted pairs.
+        Gen.Select(Gen.Int[1, 5], Gen.Int[1, 4], Gen.Int[1, 40], Gen.Int[1, 40], Gen.Int[0, 4095]).Sample(t =>
+        {
+            var (kh, kw, h, w, flags) = t;
+            int sh = 1 + (flags % 3), sw = 1 + ((flags >> 2) & 1), pt = (flags >> 3) % 3, pl = (flags >> 5) % 3;
+            int pb = (flags >> 7) % 2, pr = (flags >> 8) % 2;
+            bool signedX = (flags & 512) != 0, signedY = (flags & 1024) != 0, wide = (flags & 2048) != 0;
+            if (kh == 3 && (flags & 2) != 0) sh = 1 + ((flags >> 4) & 1); // many cases of the column form's strides
+            int oh = ((h + pt + pb - kh) / sh) + 1, ow = ((w + pl + pr - kw) / sw) + 1;
+            if (h + pt + pb < kh || w + pl + pr < kw) return;
+            int planes = 1 + (flags % 5), channels = planes == 4 ? 2 : planes;
+            var rnd = new Random(flags + (kh * 1000) + (kw * 10000) + (h * 100000) + (w * 7));
+            var x = new byte[planes * h * w];
+            rnd.NextBytes(x);
+            int zx = signedX ? rnd.Next(-128, 128) : rnd.Next(0, 256);
+            var (min, max) = signedY ? (-128, 127) : (flags & 16) != 0 ? (0, 255) : (20, 200);
+            int zy = rnd.Next(min, max + 1);
+            var wv = new int[channels * kh * kw];
+            for (int i = 0; i < wv.Length; i++) wv[i] = rnd.Next(-64, 65); // |a| + |b| <= 128: every pair fits
+            if (wide && kw >= 2) (wv[0], wv[1]) = (flags & 1) != 0 ? (127, 1) : (-128, 0); // the largest accepted pairs
+            var bias = new int[channels];
+            var scale = new float[channels];
+            for (int c = 0; c < channels; c++)
+            {
+                bias[c] = rnd.Next(-100000, 100000);
+                scale[c] = (flags & 32) != 0 ? 1.5f : 0.0004f * (1 + (c % 3));
+            }
+            var expected = new byte[planes * oh * ow];
+            for (int p = 0; p < planes; p++)
+            {
+                int c = p % channels;
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        int acc = bias[c];
+                        for (int ky = 0; ky < kh; ky++)
+                            for (int kx = 0; kx < kw; kx++)
+                            {
+                                int iy = (oy * sh) - pt + ky, ix = (ox * sw) - pl + kx;
+                                if ((uint)iy >= (uint)h || (uint)ix >= (uint)w) continue;
+                                byte raw = x[(((p * h) + iy) * w) + ix];
+                                acc += ((signedX ? (sbyte)raw : raw) - zx) * wv[(((c * kh) + ky) * kw) + kx];
+                            }
+                        expected[(((p * oh) + oy) * ow) + ox] = unchecked((byte)(int)Math.Clamp(MathF.Round(acc * scale[c], MidpointRounding.ToEven) + zy, min, max));
+                    }
+            }
+            // The plan's folding: u8-domain zero point and offset = bias - zx' * sum(w).
+            int zu = zx + (signedX ? 128 : 0);
+            var offset = new int[channels];
+            for (int c = 0; c < channels; c++)
+            {
+                int sum = 0;
+                for (int i = 0; i < kh * kw; i++) sum += wv[(c * kh * kw) + i];
+                offset[c] = bias[c] - (zu * sum);
+            }
+            var packed = Int8DepthwiseQuads.PackWeights(wv, channels, kh, kw);
+            Assert.NotNull(packed);
+            var y = new byte[expected.Length];
+            var shape = new ConvDepthwise.Shape(h, w, kh, kw, oh, ow, sh, sw, 1, 1, pt, pl);
+            Assert.True(Int8DepthwiseQuads.Supports(shape, GemmIsa.Vector512));
+            fixed (byte* px = x)
+            fixed (byte* py = y)
+            fixed (int* pw = packed)
+            fixed (int* po = offset)
+            fixed (float* ps = scale)
+                Int8DepthwiseQuads.Run(px, signedX, zu, pw, po, ps, py, zy, min, max, planes, channels, shape, 1 + (flags % 2));
+            Assert.True(expected.AsSpan().SequenceEqual(y), $"k={kh}x{kw} in={h}x{w} s={sh},{sw} pads={pt},{pl},{pb},{pr} signed={signedX},{signedY} scale={scale[0]}");
+        }, iter: 400);
+    }
+
+    [Theory]
+    [InlineData(127, 1, true)]
+    [InlineData(64, 64, true)]
+    [InlineData(-128, 0, true)]
+    [InlineData(127, -128, true)] // opposite signs never add up
+    [InlineData(127, 2, false)] // 255 * 129 > 32767: VPMADDUBSW would saturate
+    [InlineData(-128, -1, false)]
+    [InlineData(128, 0, false)] // not an s8 weight
+    [InlineData(-129, 0, false)]
+    public void OnlyPairsThatCannotSaturateAreAccepted(int a, int b, bool accepted)
+    {
+        // A 1x3 kernel: the pair (a, b) and a third tap; each kernel row's first pair is what VPMADDUBSW adds.
+        var packed = Int8DepthwiseQuads.PackWeights([a, b, 5], 1, 1, 3);
+        Assert.Equal(accepted, packed is not null);
+        if (packed is not null) Assert.Equal((byte)(sbyte)a | ((byte)(sbyte)b << 8) | (5 << 16), packed[0]);
+    }
+
+    [Fact]
+    public void WideKernelsAreNotPacked() => Assert.Null(Int8DepthwiseQuads.PackWeights(new int[5], 1, 1, 5));
+}
