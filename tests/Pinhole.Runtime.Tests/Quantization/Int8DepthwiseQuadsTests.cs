@@ -39,8 +39,8 @@ public unsafe class Int8DepthwiseQuadsTests
             var (min, max) = signedY ? (-128, 127) : (flags & 16) != 0 ? (0, 255) : (20, 200);
             int zy = rnd.Next(min, max + 1);
             var wv = new int[channels * kh * kw];
-            for (int i = 0; i < wv.Length; i++) wv[i] = rnd.Next(-64, 65); // |a| + |b| <= 128: every pair fits
-            if (wide && kw >= 2) (wv[0], wv[1]) = (flags & 1) != 0 ? (127, 1) : (-128, 0); // the largest accepted pairs
+            // 7-bit weights (every pair fits), or the whole s8 range (channels pair taps differently or split them).
+            for (int i = 0; i < wv.Length; i++) wv[i] = wide ? rnd.Next(-128, 128) : rnd.Next(-64, 65);
             var bias = new int[channels];
             var scale = new float[channels];
             for (int c = 0; c < channels; c++)
@@ -92,22 +92,24 @@ public unsafe class Int8DepthwiseQuadsTests
     }
 
     [Theory]
-    [InlineData(127, 1, true)]
-    [InlineData(64, 64, true)]
-    [InlineData(-128, 0, true)]
-    [InlineData(127, -128, true)] // opposite signs never add up
-    [InlineData(127, 2, false)] // 255 * 129 > 32767: VPMADDUBSW would saturate
-    [InlineData(-128, -1, false)]
-    [InlineData(128, 0, false)] // not an s8 weight
-    [InlineData(-129, 0, false)]
-    public void OnlyPairsThatCannotSaturateAreAccepted(int a, int b, bool accepted)
+    [InlineData(127, 1, -128, 0, 0x00_80_01_7F)] // taps (0, 1) and (2, 3): 255 * 128 fits int16
+    [InlineData(127, 2, -100, 1, 0x00_02_9C_7F)] // 127 + 2 could saturate: taps (0, 2) and (1, 3)
+    [InlineData(127, 10, 10, 2, 0x0A_0A_00_7F)] // taps (0, 3) and (1, 2)
+    [InlineData(100, 100, 100, 3, 0x00_64_00_64)] // no pairing fits: quad A holds taps 0 and 1, each with a zero partner
+    public void EachChannelTakesAPairingThatCannotSaturate(int a, int b, int c, int mode, int quadA)
     {
-        // A 1x3 kernel: the pair (a, b) and a third tap; each kernel row's first pair is what VPMADDUBSW adds.
-        var packed = Int8DepthwiseQuads.PackWeights([a, b, 5], 1, 1, 3);
-        Assert.Equal(accepted, packed is not null);
-        if (packed is not null) Assert.Equal((byte)(sbyte)a | ((byte)(sbyte)b << 8) | (5 << 16), packed[0]);
+        var packed = Int8DepthwiseQuads.PackWeights([a, b, c], 1, 1, 3);
+        Assert.NotNull(packed);
+        Assert.Equal(mode, packed[0]);
+        Assert.Equal(quadA, packed[1]);
+        Assert.Equal(mode == 3 ? 0x00_00_00_64 : 0, packed[2]); // quad B: tap 2 (and 3) when split
     }
 
     [Fact]
-    public void WideKernelsAreNotPacked() => Assert.Null(Int8DepthwiseQuads.PackWeights(new int[5], 1, 1, 5));
+    public void NonS8WeightsAndWideKernelsAreNotPacked()
+    {
+        Assert.Null(Int8DepthwiseQuads.PackWeights([128, 0, 0], 1, 1, 3));
+        Assert.Null(Int8DepthwiseQuads.PackWeights([-129, 0, 0], 1, 1, 3));
+        Assert.Null(Int8DepthwiseQuads.PackWeights(new int[5], 1, 1, 5));
+    }
 }
