@@ -52,38 +52,46 @@ internal sealed unsafe class ConvWinograd
         _m = m;
         _c = c;
         _small = small;
+        // The 16 transformed matrices U[xi] (m x c) go straight into their packed layout (A, or transposed B when small):
+        // panel by panel and k by k, so that each of the 16 outputs is written sequentially (building them plain and packing
+        // them after took two scalar passes over 16/9 of the weights: most of Inception's session creation).
+        var layout = new PackedRowLayout(!small, m, c, isa);
         var u = new float[16][];
-        for (int xi = 0; xi < 16; xi++) u[xi] = new float[m * c];
+        for (int xi = 0; xi < 16; xi++) u[xi] = new float[layout.Length];
         Span<float> gg = stackalloc float[12];
-        for (int mi = 0; mi < m; mi++)
+        int width = layout.Width;
+        for (int r0 = 0; r0 < m; r0 += width)
         {
+            int rows = Math.Min(width, m - r0);
             for (int ci = 0; ci < c; ci++)
             {
-                var g = w.Slice(((mi * c) + ci) * 9, 9);
-                // G g (4x3), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-                for (int j = 0; j < 3; j++)
+                int at = layout.IndexOf(r0, ci);
+                for (int i = 0; i < rows; i++, at++)
                 {
-                    float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
-                    gg[j] = g0;
-                    gg[3 + j] = 0.5f * (g0 + g1 + g2);
-                    gg[6 + j] = 0.5f * (g0 - g1 + g2);
-                    gg[9 + j] = g2;
-                }
-                // (G g) G^T (4x4).
-                for (int i = 0; i < 4; i++)
-                {
-                    float r0 = gg[3 * i], r1 = gg[(3 * i) + 1], r2 = gg[(3 * i) + 2];
-                    int at = (mi * c) + ci;
-                    u[(4 * i) + 0][at] = r0;
-                    u[(4 * i) + 1][at] = 0.5f * (r0 + r1 + r2);
-                    u[(4 * i) + 2][at] = 0.5f * (r0 - r1 + r2);
-                    u[(4 * i) + 3][at] = r2;
+                    var g = w.Slice((((r0 + i) * c) + ci) * 9, 9);
+                    // G g (4x3), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+                    for (int j = 0; j < 3; j++)
+                    {
+                        float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+                        gg[j] = g0;
+                        gg[3 + j] = 0.5f * (g0 + g1 + g2);
+                        gg[6 + j] = 0.5f * (g0 - g1 + g2);
+                        gg[9 + j] = g2;
+                    }
+                    // (G g) G^T (4x4).
+                    for (int row = 0; row < 4; row++)
+                    {
+                        float a0 = gg[3 * row], a1 = gg[(3 * row) + 1], a2 = gg[(3 * row) + 2];
+                        u[(4 * row) + 0][at] = a0;
+                        u[(4 * row) + 1][at] = 0.5f * (a0 + a1 + a2);
+                        u[(4 * row) + 2][at] = 0.5f * (a0 - a1 + a2);
+                        u[(4 * row) + 3][at] = a2;
+                    }
                 }
             }
         }
         _u = new PackedMatrix[16];
-        for (int xi = 0; xi < 16; xi++)
-            _u[xi] = small ? Linalg.PackB(true, c, m, u[xi], c, isa) : Linalg.PackA(false, m, c, u[xi], c, isa);
+        for (int xi = 0; xi < 16; xi++) _u[xi] = layout.Wrap(u[xi]);
     }
 
     private static int RoundUp16(int v) => (v + 15) & ~15;
