@@ -1,5 +1,5 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Pinhole.IR;
 
 namespace Pinhole.Runtime.Optimization;
@@ -91,7 +91,7 @@ internal static class ChannelScale
             var target = inPlace ? w.Span<float>() : nw.AsSpan();
             int per = w.Length / Math.Max(1, m);
             for (int c = 0; c < m; c++)
-                TensorPrimitives.Multiply(wv.Slice(c * per, per), scale[c], target.Slice(c * per, per));
+                Scale(wv.Slice(c * per, per), scale[c], target.Slice(c * per, per));
             if (!inPlace) weightName = r.AddConstant(conv.Inputs[1] + "_scaled", Tensor.FromArray(nw!, w.Shape), owned: true);
         }
         string biasName = b is null ? "" : conv.Inputs[2];
@@ -125,5 +125,21 @@ internal static class ChannelScale
         else if (channelAxis >= 0 && c.Shape[channelAxis] == m) v.CopyTo(r);
         else return null;
         return r;
+    }
+
+    /// <summary>
+    /// dst = src * s. Vector128, not TensorPrimitives: ReadyToRun precompiles this, while TensorPrimitives' float
+    /// instantiations were JIT-compiled on every process start (15 methods, the Vector512 paths included) for a loop this
+    /// simple (src and dst are the same span or disjoint).
+    /// </summary>
+    private static void Scale(ReadOnlySpan<float> src, float s, Span<float> dst)
+    {
+        int i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var vs = Vector128.Create(s);
+            for (; i + 4 <= src.Length; i += 4) (Vector128.Create(src.Slice(i, 4)) * vs).CopyTo(dst.Slice(i, 4));
+        }
+        for (; i < src.Length; i++) dst[i] = src[i] * s;
     }
 }
