@@ -104,7 +104,43 @@ internal static unsafe class Int8DepthwiseQuads
     {
         if ((long)planes * s.Oh * s.Ow * s.Kh * s.Kw < 1 << 15) threads = 1;
         int chunks = Math.Min(planes, threads == 1 ? 1 : 4 * threads);
-        IntraOp.For(chunks, threads, new Body(x, signedInput, zx, quads, offset, scale, y, zy, min, max, planes, channels, chunks, s));
+        // The tables every plane reads, built once per call by the calling thread (per chunk, their scalar loops cost as much
+        // as the small planes' arithmetic) and only read by the workers.
+        int blocks = (s.Ow + 15) / 16;
+        int bytes = 64 + ((blocks + Orders.Length) * 64) + s.Iw + 64;
+        var scratch = _scratch;
+        if (scratch == null || scratch.Length < bytes) _scratch = scratch = new byte[bytes];
+        byte raw = (byte)(zx ^ (signedInput ? 0x80 : 0));
+        fixed (byte* buffer = scratch)
+        {
+            // Per tap order, the VPERMB index that gathers 16 outputs' quads: byte j * sw + order[k] for output j, slot k.
+            var indices = (Vector512<byte>*)(((nint)buffer + 63) & ~(nint)63);
+            for (int o = 0; o < Orders.Length; o++)
+                for (int j = 0; j < 64; j++) ((byte*)(indices + o))[j] = (byte)(((j / 4) * s.Sw) + Orders[o][j % 4]);
+            // Per 16-output column block, the load mask: the bytes its quads read that lie inside the image row (the rest
+            // merge the zero point). Input rows are read in place, so reading them overlaps the arithmetic.
+            var masks = indices + Orders.Length;
+            int span = (15 * s.Sw) + 4;
+            for (int b = 0; b < blocks; b++)
+            {
+                byte* m = (byte*)(masks + b);
+                int col0 = (b * 16 * s.Sw) - s.Pl;
+                for (int j = 0; j < 64; j++) m[j] = j < span && (uint)(col0 + j) < (uint)s.Iw ? (byte)0xFF : (byte)0;
+            }
+            byte* padRow = (byte*)(masks + blocks); // the raw zero point: what rows above and below the image read
+            new Span<byte>(padRow, s.Iw + 64).Fill(raw);
+            var tables = new Tables(indices, masks, padRow, raw);
+            IntraOp.For(chunks, threads, new Body(x, signedInput, quads, offset, scale, y, zy, min, max, planes, channels, chunks, s, tables));
+        }
+    }
+
+    /// <summary>The per-call tables (see <see cref="Run"/>).</summary>
+    private readonly struct Tables(Vector512<byte>* indices, Vector512<byte>* masks, byte* padRow, byte raw)
+    {
+        public readonly Vector512<byte>* Indices = indices;
+        public readonly Vector512<byte>* Masks = masks;
+        public readonly byte* PadRow = padRow;
+        public readonly byte Raw = raw;
     }
 
     /// <summary>The store mask of a row's last 16-output block.</summary>
@@ -159,35 +195,17 @@ internal static unsafe class Int8DepthwiseQuads
         public static bool Two => true;
     }
 
-    private readonly struct Body(byte* x, bool signedInput, int zx, int* quads, int* offset, float* scale, byte* y, int zy, int min, int max,
-        int planes, int channels, int chunks, ConvDepthwise.Shape s) : IParallelBody
+    private readonly struct Body(byte* x, bool signedInput, int* quads, int* offset, float* scale, byte* y, int zy, int min, int max,
+        int planes, int channels, int chunks, ConvDepthwise.Shape s, Tables t) : IParallelBody
     {
         public void Invoke(int index)
         {
             int p0 = (int)((long)planes * index / chunks), p1 = (int)((long)planes * (index + 1) / chunks);
-            int blocks = (s.Ow + 15) / 16;
-            // Per 16-output column block, the load mask: the bytes its quads read that lie inside the image row (the rest
-            // merge the zero point). Input rows are read in place, so reading them overlaps the arithmetic.
-            int span = (15 * s.Sw) + 4;
-            int bytes = 64 + ((blocks + Orders.Length) * 64) + s.Iw + 64;
-            var scratch = _scratch;
-            if (scratch == null || scratch.Length < bytes) _scratch = scratch = new byte[bytes];
-            byte flip = (byte)(signedInput ? 0x80 : 0), raw = (byte)(zx ^ flip);
-            fixed (byte* buffer = scratch)
+            byte flip = (byte)(signedInput ? 0x80 : 0), raw = t.Raw;
+            var indices = t.Indices;
+            var masks = t.Masks;
+            byte* padRow = t.PadRow;
             {
-                // Per tap order, the VPERMB index that gathers 16 outputs' quads: byte j * sw + order[k] for output j, slot k.
-                var indices = (Vector512<byte>*)(((nint)buffer + 63) & ~(nint)63);
-                for (int o = 0; o < Orders.Length; o++)
-                    for (int j = 0; j < 64; j++) ((byte*)(indices + o))[j] = (byte)(((j / 4) * s.Sw) + Orders[o][j % 4]);
-                var masks = indices + Orders.Length;
-                byte* padRow = (byte*)(masks + blocks); // the raw zero point: what rows above and below the image read
-                new Span<byte>(padRow, s.Iw + 64).Fill(raw);
-                for (int b = 0; b < blocks; b++)
-                {
-                    byte* m = (byte*)(masks + b);
-                    int col0 = (b * 16 * s.Sw) - s.Pl;
-                    for (int j = 0; j < 64; j++) m[j] = j < span && (uint)(col0 + j) < (uint)s.Iw ? (byte)0xFF : (byte)0;
-                }
                 int channelInts = ChannelInts(s.Kh);
                 for (int p = p0; p < p1; p++)
                 {
