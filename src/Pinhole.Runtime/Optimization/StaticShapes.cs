@@ -263,9 +263,17 @@ internal sealed class StaticShapes
                 {
                     var x = Of(n.Inputs[0]);
                     if (x is null) return null;
-                    var perm = Ints(n, "perm") ?? Enumerable.Range(0, x.Length).Reverse().Select(i => (long)i).ToArray();
-                    if (perm.Length != x.Length || perm.Any(p => p < 0 || p >= x.Length)) return null;
-                    return perm.Select(p => x[p]).ToArray();
+                    // Loops, not LINQ over long and long?: those instantiations are JIT-compiled at every process start.
+                    var perm = Ints(n, "perm");
+                    if (perm is not null && perm.Length != x.Length) return null;
+                    var permuted = new long?[x.Length];
+                    for (int i = 0; i < permuted.Length; i++)
+                    {
+                        long p = perm is null ? x.Length - 1 - i : perm[i];
+                        if (p < 0 || p >= x.Length) return null;
+                        permuted[i] = x[p];
+                    }
+                    return permuted;
                 }
             case "Unsqueeze":
                 {

@@ -120,8 +120,7 @@ internal sealed class Conv : OpKernel
     {
         smallImage = false;
         if (wShape.Length != 4 || wShape[2] != 3 || wShape[3] != 3 || _group != 1 || !ConvWinograd.Supported(isa)) return false;
-        if (_strides != null && _strides.Any(v => v != 1)) return false;
-        if (_dilations != null && _dilations.Any(v => v != 1)) return false;
+        if (!AllOnes(_strides) || !AllOnes(_dilations)) return false;
         if (info.InputType(0) is not IR.TensorTypeInfo { Shape: { Length: 4 } shape } || shape[2].Value is not long ih || shape[3].Value is not long iw)
             return false;
         long oh = OutputExtent(ih, 0), ow = OutputExtent(iw, 1);
@@ -129,6 +128,15 @@ internal sealed class Conv : OpKernel
         if (ConvWinograd.Worthwhile(wShape[0], wShape[1], (int)ow)) return true;
         smallImage = ConvWinograd.WorthwhileSmall(wShape[0], wShape[1], (int)oh, (int)ow);
         return smallImage;
+    }
+
+    /// <summary>Whether every value is 1 (or there are none): a loop, since LINQ over long is JIT-compiled at every start.</summary>
+    private static bool AllOnes(long[]? values)
+    {
+        if (values is null) return true;
+        foreach (long v in values)
+            if (v != 1) return false;
+        return true;
     }
 
     /// <summary>A 3x3 stride-1 output extent along spatial axis <paramref name="axis"/> for the declared input extent.</summary>
