@@ -40,7 +40,8 @@ public sealed class InferenceSession : IDisposable
         Outputs = model.Graph.Outputs.ToList();
         _inputsByName = model.Graph.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
         _arenaPlans = new ArenaPlanCache(_plan);
-        _runtimeInputSlots = Inputs.Select(i => _plan.SlotOf.TryGetValue(i.Name, out int s) ? s : -1).ToArray();
+        _runtimeInputSlots = new int[Inputs.Count]; // a loop: LINQ's Select to int is JIT-compiled at every start
+        for (int i = 0; i < _runtimeInputSlots.Length; i++) _runtimeInputSlots[i] = _plan.SlotOf.TryGetValue(Inputs[i].Name, out int s) ? s : -1;
         _constantStorage = new HashSet<Array>(_plan.Constants.Where(c => c is not null).Select(c => c!.Buffer), ReferenceEqualityComparer.Instance);
     }
 

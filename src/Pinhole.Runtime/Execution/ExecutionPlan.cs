@@ -204,11 +204,10 @@ internal sealed class ExecutionPlan
         LastUse = lastUse;
         IsOutput = new bool[SlotNames.Length];
         foreach (int s in OutputSlots) IsOutput[s] = true;
-        var keep = new HashSet<int>(OutputSlots);
         var releases = new List<int>[Steps.Length];
         for (int s = 0; s < lastUse.Length; s++)
         {
-            if (lastUse[s] < 0 || keep.Contains(s) || Constants[s] is not null) continue;
+            if (lastUse[s] < 0 || IsOutput[s] || Constants[s] is not null) continue;
             (releases[lastUse[s]] ??= []).Add(s);
         }
         for (int k = 0; k < Steps.Length; k++)
