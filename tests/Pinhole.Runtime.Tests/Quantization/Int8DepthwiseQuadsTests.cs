@@ -48,38 +48,12 @@ public unsafe class Int8DepthwiseQuadsTests
                 bias[c] = rnd.Next(-100000, 100000);
                 scale[c] = (flags & 32) != 0 ? 1.5f : 0.0004f * (1 + (c % 3));
             }
-            var expected = new byte[planes * oh * ow];
-            for (int p = 0; p < planes; p++)
-            {
-                int c = p % channels;
-                for (int oy = 0; oy < oh; oy++)
-                    for (int ox = 0; ox < ow; ox++)
-                    {
-                        int acc = bias[c];
-                        for (int ky = 0; ky < kh; ky++)
-                            for (int kx = 0; kx < kw; kx++)
-                            {
-                                int iy = (oy * sh) - pt + ky, ix = (ox * sw) - pl + kx;
-                                if ((uint)iy >= (uint)h || (uint)ix >= (uint)w) continue;
-                                byte raw = x[(((p * h) + iy) * w) + ix];
-                                acc += ((signedX ? (sbyte)raw : raw) - zx) * wv[(((c * kh) + ky) * kw) + kx];
-                            }
-                        expected[(((p * oh) + oy) * ow) + ox] = unchecked((byte)(int)Math.Clamp(MathF.Round(acc * scale[c], MidpointRounding.ToEven) + zy, min, max));
-                    }
-            }
-            // The plan's folding: u8-domain zero point and offset = bias - zx' * sum(w).
-            int zu = zx + (signedX ? 128 : 0);
-            var offset = new int[channels];
-            for (int c = 0; c < channels; c++)
-            {
-                int sum = 0;
-                for (int i = 0; i < kh * kw; i++) sum += wv[(c * kh * kw) + i];
-                offset[c] = bias[c] - (zu * sum);
-            }
+            var shape = new ConvDepthwise.Shape(h, w, kh, kw, oh, ow, sh, sw, 1, 1, pt, pl);
+            var expected = Int8DepthwiseReference.Expected(x, signedX, zx, wv, bias, scale, zy, min, max, planes, channels, shape);
+            var (zu, offset) = Int8DepthwiseReference.Fold(signedX, zx, wv, bias, channels, kh * kw);
             var packed = Int8DepthwiseQuads.PackWeights(wv, channels, kh, kw);
             Assert.NotNull(packed);
             var y = new byte[expected.Length];
-            var shape = new ConvDepthwise.Shape(h, w, kh, kw, oh, ow, sh, sw, 1, 1, pt, pl);
             Assert.True(Int8DepthwiseQuads.Supports(shape, GemmIsa.Vector512));
             fixed (byte* px = x)
             fixed (byte* py = y)
