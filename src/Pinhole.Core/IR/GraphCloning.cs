@@ -16,8 +16,9 @@ public static class GraphCloning
             ModelVersion = model.ModelVersion,
             DocString = model.DocString,
             Graph = model.Graph.Clone(),
+            // The copy constructor, not a loop: enumerating a dictionary of long values is JIT-compiled at every start.
+            OpsetImports = new Dictionary<string, long>(model.OpsetImports, StringComparer.Ordinal),
         };
-        foreach (var (k, v) in model.OpsetImports) copy.OpsetImports[k] = v;
         foreach (var (k, v) in model.MetadataProps) copy.MetadataProps[k] = v;
         foreach (var f in model.Functions)
         {

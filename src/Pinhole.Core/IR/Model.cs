@@ -22,7 +22,7 @@ public sealed class Model
     public long IrVersion { get; set; } = 8;
 
     /// <summary>Operator set version per domain ("" is the default ONNX domain).</summary>
-    public Dictionary<string, long> OpsetImports { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, long> OpsetImports { get; init; } = new(StringComparer.Ordinal);
     public string ProducerName { get; set; } = "";
     public string ProducerVersion { get; set; } = "";
     public string Domain { get; set; } = "";
