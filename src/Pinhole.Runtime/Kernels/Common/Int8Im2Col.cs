@@ -77,8 +77,9 @@ internal unsafe readonly struct Int8Im2Col(byte* x, int channels, ConvDepthwise.
     /// <see cref="Fill"/> for stride 1, no dilation and output rows as wide as the input's (a "same" convolution, 3x3 with
     /// one column of padding above all): column q of kernel tap (ky, kx) is input byte q + (ky - pt) * iw + kx - pl, so each
     /// operand row is one shifted copy of the plane, clamped to it, and only the padding columns at the row ends (and the
-    /// rows above and below the image, which fall outside the plane) are set to the zero point afterwards. That replaces
-    /// a copy per output row and tap, which cost 12-15% of a 3x3 layer.
+    /// rows above and below the image, which fall outside the plane) are set to the zero point afterwards, instead of a
+    /// copy per output row and tap. Building the columns the general way took 12-15% of a 3x3 layer (`qconv 1` with the
+    /// fill skipped); this form made those layers 3-4% faster.
     /// </summary>
     private void FillSameWidth(int c0, int c1, byte* col, int ld)
     {
