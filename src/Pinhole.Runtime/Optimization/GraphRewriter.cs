@@ -91,11 +91,15 @@ internal sealed class GraphRewriter
 
     public bool IsGraphOutput(string value) => Graph.Outputs.Any(o => o.Name == value);
 
+    /// <summary>The recorded use count (0 if none). TryGetValue, not GetValueOrDefault: that extension over int is
+    /// JIT-compiled at every process start.</summary>
+    private int Uses(string value) => _useCounts!.TryGetValue(value, out int count) ? count : 0;
+
     /// <summary>How many times <paramref name="value"/> is read: node inputs, subgraph reads and graph outputs.</summary>
     public int UseCount(string value)
     {
         BuildUses();
-        return _useCounts!.TryGetValue(value, out int count) ? count : 0;
+        return Uses(value);
     }
 
     /// <summary>How many times <paramref name="value"/> is read as a node input (subgraph reads and graph outputs not counted).</summary>
@@ -111,7 +115,7 @@ internal sealed class GraphRewriter
         _useCounts = new Dictionary<string, int>(StringComparer.Ordinal);
         _consumers = new Dictionary<string, List<Node>>(StringComparer.Ordinal);
         foreach (var n in Graph.Nodes) IndexUses(n, +1);
-        foreach (var o in Graph.Outputs) _useCounts[o.Name] = (_useCounts.TryGetValue(o.Name, out int n) ? n : 0) + 1;
+        foreach (var o in Graph.Outputs) _useCounts[o.Name] = Uses(o.Name) + 1;
     }
 
     /// <summary>Adds (<paramref name="sign"/> = 1) or takes away (-1) <paramref name="n"/>'s reads and outputs in the built lookups.</summary>
@@ -139,12 +143,12 @@ internal sealed class GraphRewriter
         foreach (var i in n.Inputs)
             if (i.Length > 0) CountRead(i, n, sign);
         foreach (var g in n.Subgraphs())
-            foreach (var v in g.OuterScopeReads()) _useCounts![v] = (_useCounts.TryGetValue(v, out int uses) ? uses : 0) + sign;
+            foreach (var v in g.OuterScopeReads()) _useCounts![v] = Uses(v) + sign;
     }
 
     private void CountRead(string value, Node reader, int sign)
     {
-        _useCounts![value] = (_useCounts.TryGetValue(value, out int n) ? n : 0) + sign;
+        _useCounts![value] = Uses(value) + sign;
         if (sign > 0)
         {
             if (!_consumers!.TryGetValue(value, out var list)) _consumers[value] = list = new List<Node>(2);

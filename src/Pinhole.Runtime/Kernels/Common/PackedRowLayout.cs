@@ -29,22 +29,16 @@ internal readonly struct PackedRowLayout
     /// <summary>Rows per panel: the micro-kernel's MR (A) or NR (B).</summary>
     public int Width { get; }
 
-    public int PaddedRows { get; }
+    private int PaddedRows { get; }
 
     /// <summary>Floats in the packed data.</summary>
     public int Length => Math.Max(1, PaddedRows * K);
 
-    /// <summary>The k block that holds column <paramref name="k"/>: its first column and width.</summary>
-    public (int Start, int Width) BlockOf(int k)
-    {
-        int start = k / _kcMax * _kcMax;
-        return (start, Math.Min(_kcMax, K - start));
-    }
-
     /// <summary>The index of element (<paramref name="row"/>, <paramref name="k"/>) in the packed data.</summary>
     public int IndexOf(int row, int k)
     {
-        var (start, width) = BlockOf(k);
+        // The k block that holds column k: its first column and width.
+        int start = k / _kcMax * _kcMax, width = Math.Min(_kcMax, K - start);
         return (start * PaddedRows) + (row / Width * width * Width) + ((k - start) * Width) + (row % Width);
     }
 
