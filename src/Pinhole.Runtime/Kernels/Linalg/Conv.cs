@@ -20,7 +20,7 @@ internal sealed class Conv : OpKernel
         KernelRegistry.Register("com.microsoft", "FusedConv", 1, info => new Conv(info, fused: true));
     }
 
-    private enum Method { General, Depthwise, Pointwise, Im2Col, Winograd }
+    private enum Method { General, Depthwise, Pointwise, Im2Col, Winograd, PixelRows }
 
     private readonly string _autoPad;
     private readonly long[]? _kernelShape;
@@ -35,6 +35,8 @@ internal sealed class Conv : OpKernel
     private readonly float[]? _depthwiseWeight;
     /// <summary>Winograd only: the transformed weights (the kernel's only copy).</summary>
     private readonly ConvWinograd? _winograd;
+    /// <summary>Pixel-rows only: the weights in channel panels (the kernel's only copy).</summary>
+    private readonly ConvPixelRows? _pixelRows;
     /// <summary>Per group, the constant weight packed for the GEMM.</summary>
     private readonly PackedMatrix[]? _packedWeight;
     private readonly float[]? _constBias;
@@ -99,6 +101,15 @@ internal sealed class Conv : OpKernel
         if (_pads != null && _autoPad == "NOTSET") foreach (long p in _pads) pointwise &= p == 0;
         _method = pointwise ? Method.Pointwise : Method.Im2Col;
         _isa = Isa.ForRows(mg);
+        if (_group == 1 && r == 2 && ConvPixelRows.Supported(Isa.ForKernel, kCount) && OutputPixels(info, w.Shape) is int pixels
+            && ConvPixelRows.Worthwhile(m, pixels))
+        {
+            _method = Method.PixelRows;
+            _isa = Isa.ForKernel;
+            _pixelRows = new ConvPixelRows(wf, m, kg);
+            info.ReleaseConstantInput(1); // only W's shape is read at run time
+            return;
+        }
         if (!pointwise && WinogradFits(info, w.Shape, Isa.ForKernel, out bool smallImage))
         {
             _method = Method.Winograd;
@@ -130,6 +141,28 @@ internal sealed class Conv : OpKernel
         return smallImage;
     }
 
+    /// <summary>The output plane's pixel count for the input extents that static shape inference gives (null when unknown).</summary>
+    private int? OutputPixels(KernelInfo info, int[] wShape)
+    {
+        if (info.InputType(0) is not IR.TensorTypeInfo { Shape: { Length: 4 } shape }) return null;
+        long pixels = 1;
+        for (int axis = 0; axis < 2; axis++)
+        {
+            if (shape[axis + 2].Value is not long input || input <= 0) return null;
+            long stride = _strides is { Length: 2 } s ? s[axis] : 1, dilation = _dilations is { Length: 2 } d ? d[axis] : 1;
+            long window = (dilation * (wShape[axis + 2] - 1)) + 1;
+            long output = _autoPad switch
+            {
+                "SAME_UPPER" or "SAME_LOWER" => (input + stride - 1) / stride,
+                "VALID" => ((input - window) / stride) + 1,
+                _ => ((input + (_pads is { Length: 4 } p ? p[axis] + p[axis + 2] : 0) - window) / stride) + 1,
+            };
+            if (stride <= 0 || output <= 0 || output >= int.MaxValue) return null;
+            pixels *= output;
+        }
+        return pixels < int.MaxValue ? (int)pixels : null;
+    }
+
     /// <summary>Whether every value is 1 (or there are none): a loop, since LINQ over long is JIT-compiled at every start.</summary>
     private static bool AllOnes(long[]? values)
     {
@@ -151,7 +184,7 @@ internal sealed class Conv : OpKernel
     /// The GEMM methods add Z by accumulating onto it (C += A·B, then bias and activation), so Y may take Z's storage:
     /// the residual join of a ResNet or MobileNet block then costs no pass of its own.
     /// </summary>
-    public override int InPlaceInput => _hasSum && _method is Method.Pointwise or Method.Im2Col ? 3 : -1;
+    public override int InPlaceInput => _hasSum && _method is Method.Pointwise or Method.Im2Col or Method.PixelRows ? 3 : -1;
 
     public override string Variant
     {
@@ -162,6 +195,7 @@ internal sealed class Conv : OpKernel
                 Method.Depthwise => "depthwise",
                 Method.Winograd => "winograd",
                 Method.Pointwise => "1x1-gemm",
+                Method.PixelRows => "pixel-rows",
                 Method.Im2Col => _wShape!.Length == 4 ? "implicit-gemm" : "im2col+gemm",
                 _ => "im2col+gemm(runtime W)",
             };
@@ -298,6 +332,36 @@ internal sealed class Conv : OpKernel
                     var epi = new EpilogueArgs(null, null, activation);
                     for (int n = 0; n < batch; n++)
                         _winograd!.Run(px + ((nint)n * channels * inCount), py + ((nint)n * m * outCount), image, bias.IsEmpty ? null : pb, epi, threads);
+                }
+            }
+            else if (_method == Method.PixelRows && usePrepared)
+            {
+                fixed (float* px = x)
+                fixed (float* pb = bias)
+                fixed (float* py = y)
+                {
+                    var epi = new EpilogueArgs(bias.IsEmpty ? null : pb, null, activation);
+                    for (int n = 0; n < batch; n++)
+                    {
+                        var image = new ConvImage
+                        {
+                            X = px + ((nint)n * channels * inCount),
+                            C = channels,
+                            Ih = geo.Input[0],
+                            Iw = geo.Input[1],
+                            Kh = geo.Kernel[0],
+                            Kw = geo.Kernel[1],
+                            Oh = geo.Output[0],
+                            Ow = geo.Output[1],
+                            Sh = geo.Strides[0],
+                            Sw = geo.Strides[1],
+                            Dh = geo.Dilations[0],
+                            Dw = geo.Dilations[1],
+                            Pt = geo.Pads[0],
+                            Pl = geo.Pads[1],
+                        };
+                        _pixelRows!.Run(image, py + ((nint)n * m * outCount), epi, beta != 0f, threads);
+                    }
                 }
             }
             else

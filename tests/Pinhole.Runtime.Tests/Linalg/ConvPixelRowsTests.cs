@@ -1,0 +1,162 @@
+using CsCheck;
+using Pinhole.IR;
+using Pinhole.Runtime.Kernels;
+
+namespace Pinhole.Runtime.Tests.Linalg;
+
+/// <summary>
+/// The transposed convolution for small output planes (<see cref="ConvPixelRows"/>): against a double-precision direct
+/// convolution over kernel windows, strides, dilations, pads, partial tiles and panels, the residual and the epilogue;
+/// the same bits for every thread count; and chosen in a session for 7x7 planes.
+/// </summary>
+public class ConvPixelRowsTests
+{
+    private static float[] Random(Random rng, int n)
+    {
+        var r = new float[n];
+        for (int i = 0; i < n; i++) r[i] = (float)((rng.NextDouble() * 2) - 1);
+        return r;
+    }
+
+    [Fact]
+    public void MatchesDirectConvolution()
+    {
+        if (!ConvPixelRows.Supported(Isa.Widest, 1)) return; // AVX-512 only; other machines keep the channel-row GEMM
+        var activations = new[] { "", "Clip", "Sigmoid" };
+        Gen.Select(Gen.Int[1, 70], Gen.Int[1, 40], Gen.Int[1, 4], Gen.Int[1, 4], Gen.Int[0, (1 << 16) - 1]).Sample(t =>
+        {
+            var (m, c, kh, kw, flags) = t;
+            int sh = 1 + (flags & 1), sw = 1 + ((flags >> 1) & 1), dh = 1 + ((flags >> 2) & 1), dw = 1 + ((flags >> 3) & 1);
+            int pt = (flags >> 4) & 3, pl = (flags >> 6) & 3, pb = (flags >> 8) & 1, pr = (flags >> 9) & 1;
+            bool withBias = (flags & (1 << 10)) != 0, accumulate = (flags & (1 << 11)) != 0;
+            string activation = activations[(flags >> 12) % 3];
+            int ih = 1 + (flags % 13) + ((kh - 1) * dh), iw = 2 + ((flags >> 5) % 11) + ((kw - 1) * dw);
+            var rng = new Random(flags + (m * 131) + (c * 17));
+            var x = Random(rng, c * ih * iw);
+            var w = Random(rng, m * c * kh * kw);
+            var bias = withBias ? Random(rng, m) : null;
+            var expected = GemmPathTests.NaiveConv2D(x, [1, c, ih, iw], w, [m, c, kh, kw], 1, [sh, sw], [dh, dw], [pt, pl, pb, pr], bias,
+                out int oh, out int ow);
+            var residual = Random(rng, m * oh * ow);
+            if (accumulate) for (int i = 0; i < expected.Length; i++) expected[i] += residual[i];
+            var act = activation.Length == 0 ? null : LinalgActivation.Parse(activation, activation == "Clip" ? -0.5f : null, activation == "Clip" ? 0.75f : null, null);
+            act?.Apply(expected);
+            var conv = new ConvPixelRows(w, m, c * kh * kw);
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                var y = accumulate ? (float[])residual.Clone() : new float[m * oh * ow];
+                Run(conv, x, c, ih, iw, kh, kw, [sh, sw, dh, dw, pt, pl], oh, ow, bias, act, accumulate, threads, y);
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.True(Math.Abs(expected[i] - y[i]) < 1e-5f * (1 + (c * kh * kw)), $"{threads} threads, {i}: {expected[i]} vs {y[i]}");
+                if (first == null) first = y;
+                else Assert.Equal(first, y); // every thread count gives the same bits
+            }
+        });
+    }
+
+    /// <param name="geometry">Strides, dilations and the top and left pads: sh, sw, dh, dw, pt, pl.</param>
+    private static unsafe void Run(ConvPixelRows conv, float[] x, int c, int ih, int iw, int kh, int kw, int[] geometry,
+        int oh, int ow, float[]? bias, LinalgActivation? activation, bool accumulate, int threads, float[] y)
+    {
+        fixed (float* px = x)
+        fixed (float* pb = bias)
+        fixed (float* py = y)
+        {
+            var image = new ConvImage
+            {
+                X = px,
+                C = c,
+                Ih = ih,
+                Iw = iw,
+                Kh = kh,
+                Kw = kw,
+                Oh = oh,
+                Ow = ow,
+                Sh = geometry[0],
+                Sw = geometry[1],
+                Dh = geometry[2],
+                Dw = geometry[3],
+                Pt = geometry[4],
+                Pl = geometry[5],
+            };
+            conv.Run(image, py, new EpilogueArgs(bias == null ? null : pb, null, activation), accumulate, threads);
+        }
+    }
+
+    [Fact]
+    public void RejectsAnImageThatDoesNotMatchTheWeights()
+    {
+        var conv = new ConvPixelRows(new float[32 * 8], 32, 8);
+        var y = new float[32 * 49];
+        var ex = Assert.Throws<ArgumentException>(() => Run(conv, new float[9 * 49], 9, 7, 7, 1, 1, [1, 1, 1, 1, 0, 0], 7, 7, null, null, false, 1, y));
+        Assert.Contains("packed weights", ex.Message);
+    }
+
+    [Fact]
+    public void ChosenWhereSevenRowTilesWasteLessThanPixelPanels()
+    {
+        Assert.True(ConvPixelRows.Worthwhile(512, 49));    // 49 pixels fill 64 columns of 32-wide panels
+        Assert.True(ConvPixelRows.Worthwhile(32, 49));
+        Assert.False(ConvPixelRows.Worthwhile(80, 49));    // 80 channels pad to 96: no clear gain
+        Assert.False(ConvPixelRows.Worthwhile(512, 196));  // 14x14: 6 panels and a half panel, 94% full
+        Assert.False(ConvPixelRows.Worthwhile(512, 3136)); // 56x56: whole panels
+        Assert.False(ConvPixelRows.Worthwhile(512, 0));
+    }
+
+    // c, m, kernel, stride, pad, input size: ResNet-50's 7x7 stage (1x1, strided 1x1 and 3x3), a residual FusedConv.
+    [Theory]
+    [InlineData(64, 96, 1, 1, 0, 7, "", false)]
+    [InlineData(48, 64, 3, 2, 1, 14, "Relu", false)]
+    [InlineData(40, 64, 1, 2, 0, 13, "", false)]
+    [InlineData(32, 96, 3, 1, 1, 7, "Relu", true)]
+    [InlineData(300, 32, 3, 1, 1, 7, "Clip", true)]
+    public void ChosenInASessionForSevenBySevenPlanes(int c, int m, int kernel, int stride, int pad, int size, string activation, bool residual)
+    {
+        if (!ConvPixelRows.Supported(Isa.Widest, kernel * kernel) || Isa.Default != GemmIsa.Vector512) return;
+        var rng = new Random(c + m + size);
+        int[] xs = [1, c, size, size], ws = [m, c, kernel, kernel];
+        var x = Random(rng, c * size * size);
+        var w = Random(rng, m * c * kernel * kernel);
+        var bias = Random(rng, m);
+        var expected = GemmPathTests.NaiveConv2D(x, xs, w, ws, 1, [stride, stride], [1, 1], [pad, pad, pad, pad], bias, out int oh, out int ow);
+        Assert.Equal(49, oh * ow);
+        var z = Random(rng, m * 49);
+        if (residual) for (int i = 0; i < expected.Length; i++) expected[i] += z[i];
+        bool fused = activation.Length > 0 || residual;
+        var act = activation.Length == 0 ? null : LinalgActivation.Parse(activation, activation == "Clip" ? 0f : null, activation == "Clip" ? 6f : null, null)!;
+        act?.Apply(expected);
+        var attrs = new List<NodeAttribute>
+        {
+            NodeAttribute.Of("strides", new long[] { stride, stride }), NodeAttribute.Of("pads", new long[] { pad, pad, pad, pad }),
+        };
+        if (activation.Length > 0) attrs.Add(NodeAttribute.Of("activation", activation));
+        if (activation == "Clip") attrs.Add(NodeAttribute.Of("activation_params", new float[] { 0f, 6f }));
+        var model = ModelBuilder.SingleNode(fused ? "FusedConv" : "Conv", residual ? 4 : 3, 1, fused ? 1 : 21, fused ? "com.microsoft" : "", [.. attrs]);
+        model.Graph.Initializers["x1"] = Tensor.FromArray(w, ws);
+        model.Graph.Initializers["x2"] = Tensor.FromArray(bias, [m]);
+        model.Graph.Inputs[0] = new ValueInfo("x0", new TensorTypeInfo(DataType.Float, xs.Select(d => Dim.Known(d)).ToArray()));
+        var inputs = new List<Tensor> { Tensor.FromArray(x, xs) };
+        if (residual)
+        {
+            model.Graph.Inputs.RemoveRange(1, 2);
+            model.Graph.Inputs[1] = new ValueInfo("x3", new TensorTypeInfo(DataType.Float, [Dim.Known(1), Dim.Known(m), Dim.Known(7), Dim.Known(7)]));
+            inputs.Add(Tensor.FromArray(z, [1, m, 7, 7]));
+        }
+        else
+        {
+            model.Graph.Inputs.RemoveRange(1, model.Graph.Inputs.Count - 1);
+        }
+        foreach (int threads in new[] { 1, 2 })
+        {
+            string variant = "";
+            using var session = new InferenceSession(model, new SessionOptions { IntraOpThreads = threads, NodeExecuted = e => variant = e.Variant });
+            var y = session.Run([.. inputs])[0];
+            Assert.StartsWith("pixel-rows/", variant);
+            Assert.Equal([1, m, 7, 7], y.Shape);
+            var ys = y.Span<float>();
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(expected[i] - ys[i]) < 1e-5f * (1 + (c * kernel * kernel)), $"{threads} threads, {i}: {expected[i]} vs {ys[i]}");
+        }
+    }
+}
