@@ -20,7 +20,8 @@ public class WinogradTests
     [InlineData(1, 16, 9, 33, 9, 0, 0, 0, 0, "Clip", false)]
     [InlineData(1, 8, 11, 30, 16, 1, 0, 0, 1, "Sigmoid", true)]
     [InlineData(1, 12, 6, 62, 24, 2, 2, 1, 1, "", true)]
-    [InlineData(1, 150, 6, 32, 24, 1, 1, 1, 1, "", true)] // two k blocks of the packed weights
+    [InlineData(1, 150, 6, 32, 24, 1, 1, 1, 1, "", true)] // one k block of 150 (at most a quarter over 128)
+    [InlineData(1, 170, 6, 32, 24, 1, 1, 1, 1, "", true)] // two k blocks of the packed weights
     // Small images: tiles as the product rows (7x7, 13x13 with odd tiles, 14x14 with a non-clamp activation).
     [InlineData(1, 96, 7, 7, 80, 1, 1, 1, 1, "Relu", true)]
     [InlineData(2, 97, 13, 13, 64, 1, 1, 1, 1, "", false)]

@@ -35,7 +35,7 @@ internal static unsafe class ConvPanelPack512
             int ci = pc / kk2, rem = pc - (ci * kk2), ky = rem / kw, kx = rem - (ky * kw);
             if (ox0 + w > ow)
             {
-                PackRuns(im, kc, ci, ky, kx, oy0, ox0, w, panel);
+                if (!PackRunsTabled(im, kc, ci, ky, kx, oy0, ox0, w, panel)) PackRuns(im, kc, ci, ky, kx, oy0, ox0, w, panel);
                 continue;
             }
             for (int kk = 0; kk < kc; kk++)
@@ -135,6 +135,111 @@ internal static unsafe class ConvPanelPack512
                 if (++ky == kh) { ky = 0; ci++; }
             }
         }
+    }
+
+    /// <summary>One masked load (two and an even permute at stride 2) of a run's part in one half of a packed row.</summary>
+    private struct RunLoad
+    {
+        public Vector512<float> Mask0, Mask1;
+        public nint Offset;
+    }
+
+    /// <summary>Most run loads <see cref="PackRunsTabled"/> keeps (17 KiB of stack).</summary>
+    private const int MaxRunLoads = 128;
+
+    /// <summary>
+    /// <see cref="PackRuns"/> with the runs' offsets and masks worked out once per kernel tap instead of per packed row: they
+    /// do not depend on the channel. A packed row is then its loads and two stores (128 -> 128 channels, 3x3 stride 2 at
+    /// 56x56, whose 28-pixel rows put every panel across two: 14.3 -> 8.1 ns per packed row). False when the table would
+    /// not fit (very narrow planes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static bool PackRunsTabled(in ConvImage im, int kc, int ci, int ky, int kx, int oy0, int ox0, int w, float* panel)
+    {
+        float* x = im.X;
+        int ih = im.Ih, iw = im.Iw, kh = im.Kh, kw = im.Kw, sh = im.Sh, sw = im.Sw, dh = im.Dh, pt = im.Pt, pl = im.Pl, ow = im.Ow;
+        int taps = kh * kw, slots = ((w + ow - 1) / ow) + 1;
+        if (taps * 2 * slots > MaxRunLoads) return false;
+        var loads = stackalloc RunLoad[MaxRunLoads];
+        int* counts = stackalloc int[MaxRunLoads];
+        for (int tap = 0; tap < taps; tap++)
+        {
+            int tky = tap / kw, tkx = tap - (tky * kw);
+            counts[2 * tap] = counts[(2 * tap) + 1] = 0;
+            for (int lane = 0, oy = oy0, ox = ox0; lane < w; oy++, ox = 0)
+            {
+                int length = Math.Min(w - lane, ow - ox);
+                int iy = (oy * sh) - pt + (tky * dh);
+                if ((uint)iy < (uint)ih)
+                {
+                    int ix0 = (ox * sw) - pl + tkx;
+                    nint at = ((nint)iy * iw) + ix0;
+                    for (int half = 0; half < 2; half++)
+                    {
+                        RunLoad load;
+                        if (sw == 1)
+                        {
+                            int first = lane + Math.Max(0, -ix0), end = lane + Math.Min(length, iw - ix0), offset = 16 * half;
+                            load.Mask0 = Lanes(first, end, offset);
+                            load.Mask1 = default;
+                            load.Offset = at - lane + offset;
+                        }
+                        else
+                        {
+                            int first = (2 * lane) + Math.Max(0, -ix0), end = (2 * lane) + Math.Min((2 * length) - 1, iw - ix0), offset = 32 * half;
+                            load.Mask0 = Lanes(first, end, offset);
+                            load.Mask1 = Lanes(first, end, offset + 16);
+                            load.Offset = at - (2 * lane) + offset;
+                        }
+                        if ((load.Mask0 | load.Mask1) == Vector512<float>.Zero) continue;
+                        int slot = (2 * tap) + half;
+                        loads[(slot * slots) + counts[slot]++] = load;
+                    }
+                }
+                lane += length;
+            }
+        }
+        nint planeSize = (nint)ih * iw;
+        int t = (ky * kw) + kx;
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        for (int kk = 0; kk < kc; kk++)
+        {
+            float* plane = x + (ci * planeSize);
+            Vector512<float> lo = default, hi = default;
+            RunLoad* l = loads + (2 * t * slots);
+            int nl = counts[2 * t], nh = counts[(2 * t) + 1];
+            if (sw == 1)
+            {
+                for (int i = 0; i < nl; i++) lo |= Avx512F.MaskLoad(plane + l[i].Offset, l[i].Mask0, Vector512<float>.Zero);
+                l += slots;
+                for (int i = 0; i < nh; i++) hi |= Avx512F.MaskLoad(plane + l[i].Offset, l[i].Mask0, Vector512<float>.Zero);
+            }
+            else
+            {
+                for (int i = 0; i < nl; i++)
+                {
+                    float* at = plane + l[i].Offset;
+                    lo |= Avx512F.PermuteVar16x32x2(Avx512F.MaskLoad(at, l[i].Mask0, Vector512<float>.Zero), even,
+                        Avx512F.MaskLoad(at + 16, l[i].Mask1, Vector512<float>.Zero));
+                }
+                l += slots;
+                for (int i = 0; i < nh; i++)
+                {
+                    float* at = plane + l[i].Offset;
+                    hi |= Avx512F.PermuteVar16x32x2(Avx512F.MaskLoad(at, l[i].Mask0, Vector512<float>.Zero), even,
+                        Avx512F.MaskLoad(at + 16, l[i].Mask1, Vector512<float>.Zero));
+                }
+            }
+            float* d = panel + ((nint)kk * GemmKernels.Nr512);
+            lo.Store(d);
+            hi.Store(d + 16);
+            if (++t == taps)
+            {
+                t = 0;
+                ci++;
+            }
+        }
+        return true;
     }
 
     /// <summary>

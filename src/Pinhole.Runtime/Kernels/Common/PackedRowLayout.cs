@@ -2,7 +2,7 @@ namespace Pinhole.Runtime.Kernels;
 
 /// <summary>
 /// Where <see cref="Linalg.PackA(bool, int, int, ReadOnlySpan{float}, int, GemmIsa)"/> (untransposed: rows are A's rows) and
-/// <see cref="Linalg.PackB"/> (transposed: rows are B's columns) put element (row, k): k blocks of <see cref="Linalg.Kc"/>,
+/// <see cref="Linalg.PackB"/> (transposed: rows are B's columns) put element (row, k): k blocks of <see cref="Linalg.Kc(GemmIsa, int)"/>,
 /// each holding panels of <see cref="Width"/> rows stored k-major, the rows past the last padded with zeros. Lets a producer
 /// (the Winograd weight transform) write the packed operand directly instead of building the plain matrix and packing it.
 /// </summary>
@@ -16,7 +16,7 @@ internal readonly struct PackedRowLayout
     {
         _asA = asA;
         _isa = isa;
-        _kcMax = Linalg.Kc(isa);
+        _kcMax = Linalg.Kc(isa, k);
         Rows = rows;
         K = k;
         Width = asA ? Linalg.Mr(isa) : Linalg.Nr(isa);
