@@ -223,6 +223,8 @@ public class GemmPathTests
             // Vector512 panel packing: stride 2 with 32 or more output columns (whole rows, padded edges, a panel over two
             // output rows), and 5x5 stride 2 over 65 columns.
             "1 3 9 70 8 3 3 1 2 1 1", "1 2 5 130 6 5 5 1 2 1 2",
+            // Stride-2 kernel rows packed from one load (TapRow2): inside the row, at both edges, 7 and 17 taps wide.
+            "1 4 7 200 8 3 3 1 2 1 1", "1 2 4 127 4 3 3 1 2 1 1", "1 3 9 140 8 7 7 1 2 1 3", "1 2 3 120 4 1 17 1 2 1 0",
             // Depthwise 3x3 stride 1 on planes narrower than 16 (the flattened small-plane kernel): 14x14, 7x7, no padding,
             // 15 wide, padding 2, and a batch of two.
             "2 16 14 14 16 3 3 16 1 1 1", "1 24 7 7 24 3 3 24 1 1 1", "1 5 10 12 5 3 3 5 1 1 0", "1 3 15 15 3 3 3 3 1 1 1",
