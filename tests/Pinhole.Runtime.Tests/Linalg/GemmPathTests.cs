@@ -89,6 +89,32 @@ public class GemmPathTests
 
     [Theory]
     [MemberData(nameof(Isas))]
+    public void GemmSplitByColumnsAmongThreadsMatchesOneThreadExactly(GemmIsa isa)
+    {
+        // Four or more column panels per thread take the column split (each thread packs only its own columns of B): a
+        // partial last panel, several k blocks, and more columns than one packed block of B (NC) within a thread.
+        foreach (var (m, n, k) in new[] { (40, 300, 260), (9, 1001, 129), (13, 9000, 20) })
+        {
+            var rng = new Random(m + n + k);
+            var a = Random(rng, m * k);
+            var b = Random(rng, k * n);
+            var rowBias = Random(rng, m);
+            var act = LinalgActivation.Parse("Clip", -0.5f, 0.5f, null);
+            var expected = Reference(false, false, m, n, k, 1f, a, k, b, n, 0f, new float[m * n], n, rowBias, null, act);
+            var one = new float[m * n];
+            Kernels.Linalg.Gemm(false, false, m, n, k, 1f, a, k, b, n, 0f, one, n, 1, isa, new GemmEpilogue(rowBias, null, act));
+            AssertClose(expected, one, m, n, n, k, $"{isa} m={m} n={n} k={k}");
+            foreach (int threads in new[] { 2, 3 })
+            {
+                var got = new float[m * n];
+                Kernels.Linalg.Gemm(false, false, m, n, k, 1f, a, k, b, n, 0f, got, n, threads, isa, new GemmEpilogue(rowBias, null, act));
+                Assert.Equal(one, got);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
     public void GemmSplitByRowsAmongThreadsMatchesOneThreadExactly(GemmIsa isa)
     {
         // 128+ rows per thread take the row split (each thread packs B for its own rows); odd sizes exercise edge tiles,

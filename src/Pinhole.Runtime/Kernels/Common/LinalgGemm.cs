@@ -267,6 +267,14 @@ public static unsafe class Linalg
             IntraOp.For(chunks, threads, new PanelBody(isa, packedA, mPad, transB, b, ldb, image, m, n, k, alpha, accumulate, c, ldc, epi, panels, chunks));
             return;
         }
+        if (threads > 1 && packedB == null && n >= ColumnSplitMinPanels * nr * threads)
+        {
+            // Each thread packs and multiplies its own columns of B: split by rows, every thread packed all of B (for an
+            // implicit GEMM the whole im2col matrix), a tenth of the work done twice.
+            IntraOp.For(threads, threads, new ColumnSplitBody(isa, transA, packedA, a, lda, transB, b, ldb, m, n, k, alpha, accumulate,
+                c, ldc, epi, image, threads));
+            return;
+        }
         if (threads > 1 && m >= RowSplitMinRows * threads)
         {
             // One parallel region: each thread runs the whole blocked GEMM on its own rows, packing B for itself, instead
@@ -296,10 +304,29 @@ public static unsafe class Linalg
         }
     }
 
-    /// <summary>The blocked GEMM over rows <paramref name="rowStart"/> to <paramref name="rowEnd"/> of C (packed A indexed for all m rows).</summary>
-    private static void BlockedRows(GemmIsa isa, bool transA, float* packedA, float* a, nint lda, bool transB, float* packedB, float* b, nint ldb,
-        int m, int n, int k, float alpha, bool accumulate, float* c, nint ldc, in EpilogueArgs epi, int threads, ConvImage* image, int rowStart, int rowEnd)
+    /// <summary>Fewest column panels per thread for <see cref="ColumnSplitBody"/>.</summary>
+    private const int ColumnSplitMinPanels = 4;
+
+    private readonly struct ColumnSplitBody(GemmIsa isa, bool transA, float* packedA, float* a, nint lda, bool transB, float* b, nint ldb, int m,
+        int n, int k, float alpha, bool accumulate, float* c, nint ldc, EpilogueArgs epi, ConvImage* image, int parts) : IParallelBody
     {
+        public void Invoke(int index)
+        {
+            int nr = Nr(isa), panels = (n + nr - 1) / nr;
+            int c0 = (int)((long)panels * index / parts) * nr, c1 = Math.Min(n, (int)((long)panels * (index + 1) / parts) * nr);
+            if (c0 < c1) BlockedRows(isa, transA, packedA, a, lda, transB, null, b, ldb, m, n, k, alpha, accumulate, c, ldc, epi, 1, image, 0, m, c0, c1);
+        }
+    }
+
+    /// <summary>
+    /// The blocked GEMM over rows <paramref name="rowStart"/> to <paramref name="rowEnd"/> and columns <paramref name="colStart"/> (a
+    /// multiple of nr) to <paramref name="colEnd"/> of C (packed A indexed for all m rows; all n columns when colEnd is 0).
+    /// </summary>
+    private static void BlockedRows(GemmIsa isa, bool transA, float* packedA, float* a, nint lda, bool transB, float* packedB, float* b, nint ldb,
+        int m, int n, int k, float alpha, bool accumulate, float* c, nint ldc, in EpilogueArgs epi, int threads, ConvImage* image, int rowStart, int rowEnd,
+        int colStart = 0, int colEnd = 0)
+    {
+        if (colEnd == 0) colEnd = n;
         int mr = Mr(isa), nr = Nr(isa), kcMax = Kc(isa, k), mc = Mc(isa);
         int mPad = RoundUp(m, mr), nPad = RoundUp(n, nr);
         int ncMax = packedB != null ? nPad : Math.Min(NC, nPad);
@@ -311,9 +338,9 @@ public static unsafe class Linalg
             fixed (float* packBase = packBArray)
             {
                 float* packBuf = AlignToCacheLine(packBase);
-                for (int jc = 0; jc < n; jc += ncMax)
+                for (int jc = colStart; jc < colEnd; jc += ncMax)
                 {
-                    int nc = Math.Min(ncMax, n - jc);
+                    int nc = Math.Min(ncMax, colEnd - jc);
                     int panels = (nc + nr - 1) / nr;
                     for (int pc = 0; pc < k; pc += kcMax)
                     {
