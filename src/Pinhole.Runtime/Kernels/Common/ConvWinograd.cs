@@ -116,12 +116,14 @@ internal sealed unsafe class ConvWinograd
         // A block's transformed input (16 x C x tiles) and products (16 x M x tiles) of about 512 KiB each.
         int maxTiles = Math.Max(16, 8192 / Math.Max(_c, _m));
         int rowsPerBlock = Math.Clamp(maxTiles / tilesWPad, 1, tilesH);
-        if (threads > 1) rowsPerBlock = Math.Min(rowsPerBlock, Math.Max(1, (tilesH + threads - 1) / threads));
         int blocks = (tilesH + rowsPerBlock - 1) / rowsPerBlock;
+        // A multiple of the thread count, rows shared out evenly: 28 tile rows in blocks of 4 left one thread 16 of them.
+        if (threads > 1) blocks = Math.Min(tilesH, (blocks + threads - 1) / threads * threads);
+        rowsPerBlock = (tilesH + blocks - 1) / blocks;
         int chunks = tilesWPad / 16;
         var edges = stackalloc Columns[chunks];
         for (int q = 0; q < chunks; q++) edges[q] = new Columns((32 * q) - g.Pl, 32 * q, g.Iw, g.Ow);
-        IntraOp.For(blocks, threads, new Body(this, x, y, g, bias, epi, edges, rowsPerBlock, tilesH, tilesWPad));
+        IntraOp.For(blocks, threads, new Body(this, x, y, g, bias, epi, edges, rowsPerBlock, blocks, tilesH, tilesWPad));
     }
 
     /// <summary>Per 16-tile chunk of a tile row: the edge-aware loads of its 34 input columns and the output store masks.</summary>
@@ -142,13 +144,14 @@ internal sealed unsafe class ConvWinograd
         }
     }
 
+    /// <summary>Block index of tile rows tilesH * index / blocks onwards, at most <paramref name="rowsPerBlock"/> of them.</summary>
     private readonly struct Body(ConvWinograd owner, float* x, float* y, Image g, float* bias, EpilogueArgs epi, Columns* edges, int rowsPerBlock,
-        int tilesH, int tilesWPad) : IParallelBody
+        int blocks, int tilesH, int tilesWPad) : IParallelBody
     {
         public void Invoke(int index)
         {
             int c = owner._c, m = owner._m;
-            int ty0 = index * rowsPerBlock, ty1 = Math.Min(tilesH, ty0 + rowsPerBlock);
+            int ty0 = (int)((long)tilesH * index / blocks), ty1 = (int)((long)tilesH * (index + 1) / blocks);
             int tiles = (ty1 - ty0) * tilesWPad;
             int maxTiles = rowsPerBlock * tilesWPad;
             var v = Rent(ref _v, 16 * c * maxTiles);
