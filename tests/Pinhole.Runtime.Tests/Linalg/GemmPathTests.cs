@@ -89,6 +89,39 @@ public class GemmPathTests
 
     [Theory]
     [MemberData(nameof(Isas))]
+    public void OneBlockGemmOverBInPlaceMatchesReference(GemmIsa isa)
+    {
+        // A 1x1 convolution's shape: packed A (weights), k in one block, B read in place; groups of panels with the row
+        // tiles outer, a partial row tile, a partial last panel, fused and unfused epilogues, accumulation onto C.
+        var rng = new Random(17);
+        foreach (var (m, n, k) in new[] { (20, 1100, 16), (64, 600, 128), (9, 520, 40) })
+        {
+            foreach (var act in new[] { LinalgActivation.Parse("Relu", null, null, null), LinalgActivation.Parse("Sigmoid", null, null, null) })
+            {
+                foreach (float beta in new[] { 0f, 1f })
+                {
+                    var a = Random(rng, m * k);
+                    var b = Random(rng, k * n);
+                    var c0 = Random(rng, m * n);
+                    var bias = Random(rng, m);
+                    var expected = Reference(false, false, m, n, k, 1f, a, k, b, n, beta, (float[])c0.Clone(), n, bias, null, act);
+                    var packedA = Kernels.Linalg.PackA(false, m, k, a, k, isa);
+                    float[]? first = null;
+                    foreach (int threads in new[] { 1, 2, 3 })
+                    {
+                        var got = (float[])c0.Clone();
+                        Kernels.Linalg.Gemm(packedA, false, n, 1f, b, n, beta, got, n, threads, new GemmEpilogue(bias, default, act));
+                        AssertClose(expected, got, m, n, n, k, $"{isa} {m}x{n}x{k} beta={beta} {act!.Name} t={threads}");
+                        if (first == null) first = got;
+                        else Assert.Equal(first, got);
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
     public void GemmSplitByColumnsAmongThreadsMatchesOneThreadExactly(GemmIsa isa)
     {
         // Four or more column panels per thread take the column split (each thread packs only its own columns of B): a
