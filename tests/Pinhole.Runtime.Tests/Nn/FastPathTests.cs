@@ -78,6 +78,47 @@ public class FastPathTests
         }, iter: 300);
     }
 
+    [Fact]
+    public void Int8MaxPoolWidthsMatchADirectMaximum()
+    {
+        // The 16- and 32-byte paths, on rows around 32 and 64 outputs (whole, overlapped last vectors) and both strides.
+        Gen.Select(Gen.Int[1, 80], Gen.Int[1, 140], Gen.Int[1, 3], Gen.Int[1, 2], Gen.Int[0, 1], Gen.Bool).Sample(t =>
+        {
+            var (h, w, k, s, pad, signed) = t;
+            if (h + (2 * pad) < k || w + (2 * pad) < k) return;
+            int oh = ((h + (2 * pad) - k) / s) + 1, ow = ((w + (2 * pad) - k) / s) + 1;
+            var rng = new Random((h * 131) + w);
+            var x = new byte[2 * h * w];
+            rng.NextBytes(x);
+            var g = new Kernels.NnPool2D(h, w, oh, ow, k, k, s, s, pad, pad, pad, pad, Max: true, CountIncludePad: false);
+            if (!Kernels.NnPoolInt8.Supports(g)) return;
+            byte flip = (byte)(signed ? 0x80 : 0);
+            var expected = new byte[2 * oh * ow];
+            for (int p = 0; p < 2; p++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        int best = 0; // padding is the type's minimum (0 in the flipped domain)
+                        for (int ky = 0; ky < k; ky++)
+                            for (int kx = 0; kx < k; kx++)
+                            {
+                                int iy = (oy * s) - pad + ky, ix = (ox * s) - pad + kx;
+                                if ((uint)iy < (uint)h && (uint)ix < (uint)w) best = Math.Max(best, x[(((p * h) + iy) * w) + ix] ^ flip);
+                            }
+                        expected[(((p * oh) + oy) * ow) + ox] = (byte)(best ^ flip);
+                    }
+            foreach (bool wide in new[] { false, true })
+            {
+                // Guard bytes after the output: nothing may be written past it.
+                var y = new byte[(2 * oh * ow) + 64];
+                y.AsSpan(2 * oh * ow).Fill(0xA5);
+                Kernels.NnPoolInt8.Run(x, y.AsSpan(0, 2 * oh * ow), 2, g, 1, signed, wide);
+                Assert.Equal(expected, y.AsSpan(0, 2 * oh * ow).ToArray());
+                Assert.All(y.AsSpan(2 * oh * ow).ToArray(), b => Assert.Equal(0xA5, b));
+            }
+        }, iter: 200);
+    }
+
     [Theory]
     [InlineData(3, 2, 1, 1)]
     [InlineData(2, 2, 0, 0)]

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Pinhole.Runtime.Kernels;
 
@@ -16,16 +17,23 @@ internal static unsafe class NnPoolInt8
 
     public static bool Supports(in NnPool2D g) => g.Max && g.OutW > 0 && g.OutH > 0 && g.BufferLength <= NnPoolFast.MaxBuffer;
 
-    public static void Run(ReadOnlySpan<byte> x, Span<byte> y, int planes, in NnPool2D g, int threads, bool signed)
+    /// <summary>Whether the 32-byte paths run (Vector256 accelerated and not limited by PINHOLE_ISA=128 or scalar).</summary>
+    public static bool WideByDefault => Vector256.IsHardwareAccelerated && Isa.Default >= GemmIsa.Vector256;
+
+    public static void Run(ReadOnlySpan<byte> x, Span<byte> y, int planes, in NnPool2D g, int threads, bool signed) =>
+        Run(x, y, planes, g, threads, signed, WideByDefault);
+
+    /// <param name="wide">32-byte vectors where the row allows (tests run both widths).</param>
+    internal static void Run(ReadOnlySpan<byte> x, Span<byte> y, int planes, in NnPool2D g, int threads, bool signed, bool wide)
     {
         // Byte planes: a 27 x 27 x 256 pool (186K bytes, about 45 us on one core) still pays for a fork-join.
         int chunks = NnFast.Chunks((long)planes * g.InH * g.InW, planes, threads);
         fixed (byte* px = x)
         fixed (byte* py = y)
-            IntraOp.For(chunks, threads, new Body(px, py, planes, chunks, g, signed));
+            IntraOp.For(chunks, threads, new Body(px, py, planes, chunks, g, signed, wide && Vector256.IsHardwareAccelerated));
     }
 
-    private readonly struct Body(byte* x, byte* y, int planes, int chunks, NnPool2D g, bool signed) : IParallelBody
+    private readonly struct Body(byte* x, byte* y, int planes, int chunks, NnPool2D g, bool signed, bool wide) : IParallelBody
     {
         public void Invoke(int index)
         {
@@ -33,11 +41,11 @@ internal static unsafe class NnPoolInt8
             int inPlane = g.InH * g.InW, outPlane = g.OutH * g.OutW;
             byte* buffer = stackalloc byte[g.BufferLength + Slack];
             new Span<byte>(buffer, g.BufferLength + Slack).Clear();
-            for (int p = from; p < to; p++) Plane(x + ((nint)p * inPlane), y + ((nint)p * outPlane), g, buffer, (byte)(signed ? 0x80 : 0));
+            for (int p = from; p < to; p++) Plane(x + ((nint)p * inPlane), y + ((nint)p * outPlane), g, buffer, (byte)(signed ? 0x80 : 0), wide);
         }
     }
 
-    private static void Plane(byte* src, byte* dst, in NnPool2D g, byte* buffer, byte flip)
+    private static void Plane(byte* src, byte* dst, in NnPool2D g, byte* buffer, byte flip, bool wide)
     {
         int bufLen = g.BufferLength;
         int left = Math.Min(g.PadLeft, bufLen);
@@ -48,10 +56,13 @@ internal static unsafe class NnPoolInt8
             int start = (oy * g.SH) - g.PadTop;
             int lo = Math.Max(0, start), hi = Math.Min(g.InH, start + g.KH);
             if (hi <= lo) new Span<byte>(interior, width).Clear();
+            else if (wide && width >= 32) RowsMax32(src + ((nint)lo * g.InW), g.InW, hi - lo, width, flip, interior);
             else RowsMax(src + ((nint)lo * g.InW), g.InW, hi - lo, width, flip, interior);
             byte* output = dst + ((nint)oy * g.OutW);
-            if (g.SW == 1) WindowStride1(buffer, g.KW, g.OutW, flip, output);
-            else if (g.SW == 2) WindowStride2(buffer, g.KW, g.OutW, flip, output);
+            bool masked = wide && Avx512BW.VL.IsSupported;
+            if (g.SW == 1) WindowStride1(buffer, g.KW, g.OutW, flip, output, masked);
+            else if (g.SW == 2 && wide && g.OutW >= 32) WindowStride2Wide(buffer, g.KW, g.OutW, flip, output);
+            else if (g.SW == 2) WindowStride2(buffer, g.KW, g.OutW, flip, output, masked);
             else
             {
                 for (int ox = 0; ox < g.OutW; ox++)
@@ -88,8 +99,41 @@ internal static unsafe class NnPoolInt8
         }
     }
 
+    /// <summary><see cref="RowsMax"/> with 32-byte vectors (n &gt;= 32); the last vector overlaps the one before.</summary>
+    private static void RowsMax32(byte* src, int ld, int rows, int n, byte flip, byte* d)
+    {
+        var f = Vector256.Create(flip);
+        for (int i = 0; ; i += 32)
+        {
+            if (i + 32 > n) i = n - 32;
+            var m = Vector256.Load(src + i) ^ f;
+            for (int r = 1; r < rows; r++) m = Vector256.Max(m, Vector256.Load(src + ((nint)r * ld) + i) ^ f);
+            m.Store(d + i);
+            if (i + 32 >= n) break;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WindowStride2"/> 32 outputs at a time (outW &gt;= 32); the last vector overlaps the one before, so every store
+    /// is whole. Reads up to 64 + kw bytes from 2 ox: within the buffer's slack past the last window.
+    /// </summary>
+    private static void WindowStride2Wide(byte* b, int kw, int outW, byte flip, byte* output)
+    {
+        var f = Vector256.Create(flip);
+        for (int ox = 0; ; ox += 32)
+        {
+            if (ox + 32 > outW) ox = outW - 32;
+            byte* p = b + (2 * ox);
+            var m = Vector256.Narrow(Vector256.Load((ushort*)p), Vector256.Load((ushort*)(p + 32)));
+            for (int kx = 1; kx < kw; kx++)
+                m = Vector256.Max(m, Vector256.Narrow(Vector256.Load((ushort*)(p + kx)), Vector256.Load((ushort*)(p + kx + 32))));
+            (m ^ f).Store(output + ox);
+            if (ox + 32 >= outW) break;
+        }
+    }
+
     /// <summary>out[ox] = max over kx &lt; kw of b[ox + kx], flipped back (vectors may read up to 15 bytes past the buffer: the slack).</summary>
-    private static void WindowStride1(byte* b, int kw, int outW, byte flip, byte* output)
+    private static void WindowStride1(byte* b, int kw, int outW, byte flip, byte* output, bool masked)
     {
         if (!Vector128.IsHardwareAccelerated)
         {
@@ -106,7 +150,7 @@ internal static unsafe class NnPoolInt8
         {
             var m = Vector128.Load(b + ox);
             for (int kx = 1; kx < kw; kx++) m = Vector128.Max(m, Vector128.Load(b + ox + kx));
-            Store(m ^ f, output + ox, outW - ox);
+            Store(m ^ f, output + ox, outW - ox, masked);
         }
     }
 
@@ -114,7 +158,7 @@ internal static unsafe class NnPoolInt8
     /// out[ox] = max over kx &lt; kw of b[2 ox + kx], flipped back: the even bytes of 16-bit lanes (truncating narrow); vectors
     /// may read up to 32 bytes past the buffer (the slack).
     /// </summary>
-    private static void WindowStride2(byte* b, int kw, int outW, byte flip, byte* output)
+    private static void WindowStride2(byte* b, int kw, int outW, byte flip, byte* output, bool masked)
     {
         if (!Vector128.IsHardwareAccelerated)
         {
@@ -133,16 +177,24 @@ internal static unsafe class NnPoolInt8
             var m = Vector128.Narrow(Vector128.Load((ushort*)p), Vector128.Load((ushort*)(p + 16)));
             for (int kx = 1; kx < kw; kx++)
                 m = Vector128.Max(m, Vector128.Narrow(Vector128.Load((ushort*)(p + kx)), Vector128.Load((ushort*)(p + kx + 16))));
-            Store(m ^ f, output + ox, outW - ox);
+            Store(m ^ f, output + ox, outW - ox, masked);
         }
     }
 
-    /// <summary>The first min(n, 16) bytes of <paramref name="v"/> at <paramref name="d"/>.</summary>
-    private static void Store(Vector128<byte> v, byte* d, int n)
+    /// <summary>
+    /// The first min(n, 16) bytes of <paramref name="v"/> at <paramref name="d"/>; with <paramref name="masked"/> (AVX-512BW), a
+    /// short tail is one masked store instead of a byte loop (13- and 27-wide rows: SqueezeNet's pool5 and pool3).
+    /// </summary>
+    private static void Store(Vector128<byte> v, byte* d, int n, bool masked)
     {
         if (n >= 16)
         {
             v.Store(d);
+            return;
+        }
+        if (masked)
+        {
+            Avx512BW.VL.MaskStore(d, Vector128.LessThan(Vector128<byte>.Indices, Vector128.Create((byte)n)), v);
             return;
         }
         ulong lo = v.AsUInt64().GetElement(0), hi = v.AsUInt64().GetElement(1);
