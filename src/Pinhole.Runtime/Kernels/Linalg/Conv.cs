@@ -343,23 +343,7 @@ internal sealed class Conv : OpKernel
                     var epi = new EpilogueArgs(bias.IsEmpty ? null : pb, null, activation);
                     for (int n = 0; n < batch; n++)
                     {
-                        var image = new ConvImage
-                        {
-                            X = px + ((nint)n * channels * inCount),
-                            C = channels,
-                            Ih = geo.Input[0],
-                            Iw = geo.Input[1],
-                            Kh = geo.Kernel[0],
-                            Kw = geo.Kernel[1],
-                            Oh = geo.Output[0],
-                            Ow = geo.Output[1],
-                            Sh = geo.Strides[0],
-                            Sw = geo.Strides[1],
-                            Dh = geo.Dilations[0],
-                            Dw = geo.Dilations[1],
-                            Pt = geo.Pads[0],
-                            Pl = geo.Pads[1],
-                        };
+                        var image = Image(geo, px + ((nint)n * channels * inCount), channels);
                         _pixelRows!.Run(image, py + ((nint)n * m * outCount), epi, beta != 0f, threads);
                     }
                 }
@@ -376,23 +360,7 @@ internal sealed class Conv : OpKernel
                         {
                             for (int g = 0; g < group; g++)
                             {
-                                var image = new ConvImage
-                                {
-                                    X = px + (((nint)(n * channels) + (g * cg)) * inCount),
-                                    C = cg,
-                                    Ih = geo.Input[0],
-                                    Iw = geo.Input[1],
-                                    Kh = geo.Kernel[0],
-                                    Kw = geo.Kernel[1],
-                                    Oh = geo.Output[0],
-                                    Ow = geo.Output[1],
-                                    Sh = geo.Strides[0],
-                                    Sw = geo.Strides[1],
-                                    Dh = geo.Dilations[0],
-                                    Dw = geo.Dilations[1],
-                                    Pt = geo.Pads[0],
-                                    Pl = geo.Pads[1],
-                                };
+                                var image = Image(geo, px + (((nint)(n * channels) + (g * cg)) * inCount), cg);
                                 var yg = y.Slice(((n * m) + (g * mg)) * outCount, mg * outCount);
                                 var epilogue = new GemmEpilogue(bias.IsEmpty ? default : bias.Slice(g * mg, mg), default, activation);
                                 Linalg.GemmConv(packedWeight[g], image, yg, threads, epilogue, beta);
@@ -443,6 +411,25 @@ internal sealed class Conv : OpKernel
         }
         if (xt.Type != DataType.Float) FloatConversion.FromFloat(y, context.Output(0, xt.Type, outShape));
     }
+
+    /// <summary>A 2-D convolution's image for the GEMM packers: <paramref name="channels"/> planes from <paramref name="x"/>.</summary>
+    private static unsafe ConvImage Image(Geometry geo, float* x, int channels) => new()
+    {
+        X = x,
+        C = channels,
+        Ih = geo.Input[0],
+        Iw = geo.Input[1],
+        Kh = geo.Kernel[0],
+        Kw = geo.Kernel[1],
+        Oh = geo.Output[0],
+        Ow = geo.Output[1],
+        Sh = geo.Strides[0],
+        Sw = geo.Strides[1],
+        Dh = geo.Dilations[0],
+        Dw = geo.Dilations[1],
+        Pt = geo.Pads[0],
+        Pl = geo.Pads[1],
+    };
 
     private bool SameW(Geometry geo, Tensor wt, bool usePrepared)
     {
