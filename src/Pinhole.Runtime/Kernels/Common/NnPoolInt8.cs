@@ -51,6 +51,7 @@ internal static unsafe class NnPoolInt8
         int left = Math.Min(g.PadLeft, bufLen);
         int width = Math.Clamp(bufLen - g.PadLeft, 0, g.InW);
         byte* interior = buffer + left;
+        bool masked = wide && Avx512BW.VL.IsSupported;
         for (int oy = 0; oy < g.OutH; oy++)
         {
             int start = (oy * g.SH) - g.PadTop;
@@ -59,7 +60,6 @@ internal static unsafe class NnPoolInt8
             else if (wide && width >= 32) RowsMax32(src + ((nint)lo * g.InW), g.InW, hi - lo, width, flip, interior);
             else RowsMax(src + ((nint)lo * g.InW), g.InW, hi - lo, width, flip, interior);
             byte* output = dst + ((nint)oy * g.OutW);
-            bool masked = wide && Avx512BW.VL.IsSupported;
             if (g.SW == 1) WindowStride1(buffer, g.KW, g.OutW, flip, output, masked);
             else if (g.SW == 2 && wide && g.OutW >= 32) WindowStride2Wide(buffer, g.KW, g.OutW, flip, output);
             else if (g.SW == 2) WindowStride2(buffer, g.KW, g.OutW, flip, output, masked);

@@ -132,36 +132,15 @@ internal sealed class Conv : OpKernel
         smallImage = false;
         if (wShape.Length != 4 || wShape[2] != 3 || wShape[3] != 3 || _group != 1 || !ConvWinograd.Supported(isa)) return false;
         if (!AllOnes(_strides) || !AllOnes(_dilations)) return false;
-        if (info.InputType(0) is not IR.TensorTypeInfo { Shape: { Length: 4 } shape } || shape[2].Value is not long ih || shape[3].Value is not long iw)
-            return false;
-        long oh = OutputExtent(ih, 0), ow = OutputExtent(iw, 1);
-        if (oh is <= 0 or >= int.MaxValue || ow is <= 0 or >= int.MaxValue) return false;
+        if (OutputExtent(info, 0, 3) is not long oh || OutputExtent(info, 1, 3) is not long ow) return false;
         if (ConvWinograd.Worthwhile(wShape[0], wShape[1], (int)ow)) return true;
         smallImage = ConvWinograd.WorthwhileSmall(wShape[0], wShape[1], (int)oh, (int)ow);
         return smallImage;
     }
 
     /// <summary>The output plane's pixel count for the input extents that static shape inference gives (null when unknown).</summary>
-    private int? OutputPixels(KernelInfo info, int[] wShape)
-    {
-        if (info.InputType(0) is not IR.TensorTypeInfo { Shape: { Length: 4 } shape }) return null;
-        long pixels = 1;
-        for (int axis = 0; axis < 2; axis++)
-        {
-            if (shape[axis + 2].Value is not long input || input <= 0) return null;
-            long stride = _strides is { Length: 2 } s ? s[axis] : 1, dilation = _dilations is { Length: 2 } d ? d[axis] : 1;
-            long window = (dilation * (wShape[axis + 2] - 1)) + 1;
-            long output = _autoPad switch
-            {
-                "SAME_UPPER" or "SAME_LOWER" => (input + stride - 1) / stride,
-                "VALID" => ((input - window) / stride) + 1,
-                _ => ((input + (_pads is { Length: 4 } p ? p[axis] + p[axis + 2] : 0) - window) / stride) + 1,
-            };
-            if (stride <= 0 || output <= 0 || output >= int.MaxValue) return null;
-            pixels *= output;
-        }
-        return pixels < int.MaxValue ? (int)pixels : null;
-    }
+    private int? OutputPixels(KernelInfo info, int[] wShape) =>
+        OutputExtent(info, 0, wShape[2]) is long oh && OutputExtent(info, 1, wShape[3]) is long ow && oh * ow < int.MaxValue ? (int)(oh * ow) : null;
 
     /// <summary>Whether every value is 1 (or there are none): a loop, since LINQ over long is JIT-compiled at every start.</summary>
     private static bool AllOnes(long[]? values)
@@ -172,13 +151,25 @@ internal sealed class Conv : OpKernel
         return true;
     }
 
-    /// <summary>A 3x3 stride-1 output extent along spatial axis <paramref name="axis"/> for the declared input extent.</summary>
-    private long OutputExtent(long input, int axis) => _autoPad switch
+    /// <summary>
+    /// The output extent along spatial axis <paramref name="axis"/> of a 2-D convolution with a <paramref name="kernel"/>-wide
+    /// window, for the input extent that static shape inference declares (null when unknown, empty or out of range).
+    /// </summary>
+    private long? OutputExtent(KernelInfo info, int axis, int kernel)
     {
-        "SAME_UPPER" or "SAME_LOWER" => input,
-        "VALID" => input - 2,
-        _ => input + (_pads is { Length: 4 } p ? p[axis] + p[axis + 2] : 0) - 2,
-    };
+        if (info.InputType(0) is not IR.TensorTypeInfo { Shape: { Length: 4 } shape } || shape[axis + 2].Value is not long input || input <= 0)
+            return null;
+        long stride = _strides is { Length: 2 } s ? s[axis] : 1, dilation = _dilations is { Length: 2 } d ? d[axis] : 1;
+        if (stride <= 0) return null;
+        long window = (dilation * (kernel - 1)) + 1;
+        long output = _autoPad switch
+        {
+            "SAME_UPPER" or "SAME_LOWER" => (input + stride - 1) / stride,
+            "VALID" => ((input - window) / stride) + 1,
+            _ => ((input + (_pads is { Length: 4 } p ? p[axis] + p[axis + 2] : 0) - window) / stride) + 1,
+        };
+        return output is > 0 and < int.MaxValue ? output : null;
+    }
 
     /// <summary>
     /// The GEMM methods add Z by accumulating onto it (C += A·B, then bias and activation), so Y may take Z's storage:
