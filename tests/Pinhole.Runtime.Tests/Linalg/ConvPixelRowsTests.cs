@@ -55,6 +55,46 @@ public class ConvPixelRowsTests
         });
     }
 
+    [Fact]
+    public void ReadingTheImageDirectlyMatchesDirectConvolution()
+    {
+        if (!ConvPixelRows.Supported(Isa.Widest, 1)) return;
+        // Output rows of whole 7-pixel tiles, so that the image is read in place or through a zero-padded copy; up to 12 rows
+        // of 28 pixels cross several groups of tiles, and partial panels and blocks of 16 pixels reach the store's tails.
+        Gen.Select(Gen.Int[1, 70], Gen.Int[1, 12], Gen.Int[1, 5], Gen.Int[1, 4], Gen.Int[0, (1 << 16) - 1]).Sample(t =>
+        {
+            var (m, c, kh, kw, flags) = t;
+            int sh = 1 + (flags & 1), sw = 1 + ((flags >> 1) & 1), dh = 1 + ((flags >> 2) & 1), dw = 1 + ((flags >> 3) & 1);
+            int pt = (flags >> 4) & 3, pl = (flags >> 6) & 3, pb = (flags >> 8) & 1, pr = (flags >> 9) & 1;
+            bool withBias = (flags & (1 << 10)) != 0, accumulate = (flags & (1 << 11)) != 0, clip = (flags & (1 << 12)) != 0;
+            int owTarget = 7 * (1 + ((flags >> 13) & 3)), ohTarget = 1 + (flags % 12);
+            int ih = ((ohTarget - 1) * sh) + ((kh - 1) * dh) + 1 - pt - pb, iw = ((owTarget - 1) * sw) + ((kw - 1) * dw) + 1 - pl - pr;
+            if (ih < 1 || iw < 1) return;
+            var rng = new Random(flags + (m * 131) + (c * 17));
+            var x = Random(rng, c * ih * iw);
+            var w = Random(rng, m * c * kh * kw);
+            var bias = withBias ? Random(rng, m) : null;
+            var expected = GemmPathTests.NaiveConv2D(x, [1, c, ih, iw], w, [m, c, kh, kw], 1, [sh, sw], [dh, dw], [pt, pl, pb, pr], bias,
+                out int oh, out int ow);
+            Assert.Equal(owTarget, ow);
+            var residual = Random(rng, m * oh * ow);
+            if (accumulate) for (int i = 0; i < expected.Length; i++) expected[i] += residual[i];
+            var act = clip ? LinalgActivation.Parse("Clip", -0.5f, 0.75f, null) : null;
+            act?.Apply(expected);
+            var conv = new ConvPixelRows(w, m, c * kh * kw);
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                var y = accumulate ? (float[])residual.Clone() : new float[m * oh * ow];
+                Run(conv, x, c, ih, iw, kh, kw, [sh, sw, dh, dw, pt, pl], oh, ow, bias, act, accumulate, threads, y);
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.True(Math.Abs(expected[i] - y[i]) < 1e-5f * (1 + (c * kh * kw)), $"{threads} threads, {i}: {expected[i]} vs {y[i]}");
+                if (first == null) first = y;
+                else Assert.Equal(first, y);
+            }
+        });
+    }
+
     /// <param name="geometry">Strides, dilations and the top and left pads: sh, sw, dh, dw, pt, pl.</param>
     private static unsafe void Run(ConvPixelRows conv, float[] x, int c, int ih, int iw, int kh, int kw, int[] geometry,
         int oh, int ow, float[]? bias, LinalgActivation? activation, bool accumulate, int threads, float[] y)
@@ -102,6 +142,20 @@ public class ConvPixelRowsTests
         Assert.False(ConvPixelRows.Worthwhile(512, 196));  // 14x14: 6 panels and a half panel, 94% full
         Assert.False(ConvPixelRows.Worthwhile(512, 3136)); // 56x56: whole panels
         Assert.False(ConvPixelRows.Worthwhile(512, 0));
+    }
+
+    [Fact]
+    public void ReadsTheImageDirectlyWhereRowsAreWholeTilesAndTheWindowIsDeep()
+    {
+        Assert.True(ConvPixelRows.DirectWorthwhile(64, 147, 112, 112 * 112, 2, false));  // ResNet-50's conv1
+        Assert.True(ConvPixelRows.DirectWorthwhile(128, 1152, 28, 784, 2, false));      // its 3x3 stride-2 layer at 56x56
+        Assert.True(ConvPixelRows.DirectWorthwhile(32, 400, 28, 784, 1, false));        // a 5x5 branch
+        Assert.True(ConvPixelRows.DirectWorthwhile(1024, 256, 14, 196, 1, true));       // 1x1 at 14x14: 94% full panels
+        Assert.False(ConvPixelRows.DirectWorthwhile(512, 128, 28, 784, 1, true));       // 1x1 at 28x28: 98% full
+        Assert.False(ConvPixelRows.DirectWorthwhile(32, 27, 112, 112 * 112, 2, false)); // 27 products per output: too little per tile
+        Assert.False(ConvPixelRows.DirectWorthwhile(128, 1152, 27, 27 * 27, 2, false)); // rows of 27 are no whole tiles
+        Assert.False(ConvPixelRows.DirectWorthwhile(128, 1152, 28, 784, 3, false));     // stride 3
+        Assert.False(ConvPixelRows.DirectWorthwhile(16, 400, 28, 784, 1, false));       // 16 channels fill half a panel
     }
 
     // c, m, kernel, stride, pad, input size: ResNet-50's 7x7 stage (1x1, strided 1x1 and 3x3), a residual FusedConv.
@@ -154,6 +208,42 @@ public class ConvPixelRowsTests
             var y = session.Run([.. inputs])[0];
             Assert.StartsWith("pixel-rows/", variant);
             Assert.Equal([1, m, 7, 7], y.Shape);
+            var ys = y.Span<float>();
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(expected[i] - ys[i]) < 1e-5f * (1 + (c * kernel * kernel)), $"{threads} threads, {i}: {expected[i]} vs {ys[i]}");
+        }
+    }
+
+    // c, m, kernel, stride, pad, input size, expected method: a 3x3 stride-2 layer and a 5x5 branch read their images as pixel
+    // rows; a 3-channel 3x3 (27 products per output) and 28-wide rows at stride 3 (no whole tiles) keep the implicit GEMM.
+    [Theory]
+    [InlineData(32, 64, 3, 2, 1, 28, "pixel-rows/")]
+    [InlineData(16, 32, 5, 1, 2, 28, "pixel-rows/")]
+    [InlineData(64, 64, 7, 2, 3, 56, "pixel-rows/")]
+    [InlineData(3, 32, 3, 2, 1, 56, "implicit-gemm/")]
+    [InlineData(32, 64, 3, 3, 0, 30, "implicit-gemm/")]
+    public void ChosenInASessionWhereRowsAreWholeTiles(int c, int m, int kernel, int stride, int pad, int size, string method)
+    {
+        if (!ConvPixelRows.Supported(Isa.Widest, kernel * kernel) || Isa.Default != GemmIsa.Vector512) return;
+        var rng = new Random(c + m + size);
+        int[] xs = [1, c, size, size], ws = [m, c, kernel, kernel];
+        var x = Random(rng, c * size * size);
+        var w = Random(rng, m * c * kernel * kernel);
+        var bias = Random(rng, m);
+        var expected = GemmPathTests.NaiveConv2D(x, xs, w, ws, 1, [stride, stride], [1, 1], [pad, pad, pad, pad], bias, out int oh, out int ow);
+        var model = ModelBuilder.SingleNode("Conv", 3, 1, 21, "",
+            NodeAttribute.Of("strides", new long[] { stride, stride }), NodeAttribute.Of("pads", new long[] { pad, pad, pad, pad }));
+        model.Graph.Initializers["x1"] = Tensor.FromArray(w, ws);
+        model.Graph.Initializers["x2"] = Tensor.FromArray(bias, [m]);
+        model.Graph.Inputs.RemoveRange(1, model.Graph.Inputs.Count - 1);
+        model.Graph.Inputs[0] = new ValueInfo("x0", new TensorTypeInfo(DataType.Float, xs.Select(d => Dim.Known(d)).ToArray()));
+        foreach (int threads in new[] { 1, 2 })
+        {
+            string variant = "";
+            using var session = new InferenceSession(model, new SessionOptions { IntraOpThreads = threads, NodeExecuted = e => variant = e.Variant });
+            var y = session.Run([Tensor.FromArray(x, xs)])[0];
+            Assert.StartsWith(method, variant);
+            Assert.Equal([1, m, oh, ow], y.Shape);
             var ys = y.Span<float>();
             for (int i = 0; i < expected.Length; i++)
                 Assert.True(Math.Abs(expected[i] - ys[i]) < 1e-5f * (1 + (c * kernel * kernel)), $"{threads} threads, {i}: {expected[i]} vs {ys[i]}");

@@ -16,6 +16,12 @@ internal sealed unsafe class ConvPixelRows
     /// <summary>Depth of a k block: a 32 KiB slice of a weight panel, reused by every tile of pixels while it is in L1/L2.</summary>
     private const int Kc = 256;
 
+    /// <summary>
+    /// Tiles a thread finishes together for one panel (224 pixels, a 28 KiB scratch): whole k first, then the store, while the
+    /// scratch is in L1/L2. A whole plane at once put ResNet-50's conv1 scratch (1.6 MB) out to L3 between the two.
+    /// </summary>
+    private const int GroupTiles = 32;
+
     /// <summary>Largest kernel window the packer's offset table serves.</summary>
     private const int MaxWindow = 64;
 
@@ -48,14 +54,28 @@ internal sealed unsafe class ConvPixelRows
     /// Whether pixel rows waste clearly fewer padded products than channel rows (8-row tiles) over 32-pixel panels, whose last
     /// panel is 16 wide when at most 16 pixels remain (<see cref="GemmKernel512Half"/>).
     /// </summary>
-    public static bool Worthwhile(int m, int pixels)
+    public static bool Worthwhile(int m, int pixels) => m > 0 && pixels > 0 && FillGain(m, pixels) > 1.1;
+
+    /// <summary>
+    /// Whether a convolution that Winograd does not take should read its image directly as pixel rows: whole tiles in every
+    /// output row, stride 1 or 2 along it, and at least <see cref="MinDirectDepth"/> products per output (fewer leave too
+    /// little work per tile: 3 -> 32 channels 3x3 and 1 -> 64 5x5 were no faster). With a window or a stride, no more padding
+    /// than the channel rows is enough, since the implicit GEMM packs im2col for every call (5-10% of a strided 3x3 layer's
+    /// time); a 1x1 stride-1 layer, which the GEMM reads in place, needs 5% less padding (ResNet-50's 14x14 1x1 layers).
+    /// </summary>
+    public static bool DirectWorthwhile(int m, int k, int ow, int pixels, long strideW, bool pointwise) =>
+        m > 0 && pixels > 0 && ow > 0 && DirectFits(ow, strideW) && k >= MinDirectDepth && FillGain(m, pixels) >= (pointwise ? 1.05 : 1.0);
+
+    private const int MinDirectDepth = 64;
+
+    /// <summary>How much fuller pixel-row tiles are than channel-row tiles (8 rows) over 32-pixel panels (the last one 16 wide).</summary>
+    private static double FillGain(int m, int pixels)
     {
-        if (m <= 0 || pixels <= 0) return false;
         int rest = pixels % 32;
         int columns = pixels - rest + (rest == 0 ? 0 : rest <= 16 ? 16 : 32);
         double channelRows = m / (double)Linalg.RoundUp(m, 8) * pixels / columns;
         double pixelRows = m / (double)Linalg.RoundUp(m, Cols) * pixels / Linalg.RoundUp(pixels, Rows);
-        return pixelRows > channelRows * 1.1;
+        return pixelRows / channelRows;
     }
 
     /// <summary>Y (NCHW, one image) = act(conv(X, W) + bias (+ Y when <paramref name="accumulate"/>)).</summary>
@@ -63,6 +83,11 @@ internal sealed unsafe class ConvPixelRows
     {
         int pixels = image.Oh * image.Ow, tiles = (pixels + Rows - 1) / Rows;
         if ((long)image.C * image.Kh * image.Kw != _k) throw new ArgumentException("the image does not match the packed weights", nameof(image));
+        if (DirectFits(image))
+        {
+            RunDirect(image, y, epi, accumulate, threads);
+            return;
+        }
         // A 1x1 stride-1 convolution over whole tiles reads its pixels in place: row k of im2col is channel k's plane.
         bool inPlace = image.Kh == 1 && image.Kw == 1 && image.Sh == 1 && image.Sw == 1 && image.Pt == 0 && image.Pl == 0
             && image.Oh == image.Ih && image.Ow == image.Iw && pixels % Rows == 0;
@@ -70,17 +95,11 @@ internal sealed unsafe class ConvPixelRows
         try
         {
             fixed (float* pa = packed)
-            fixed (float* pw = _panels)
             {
                 float* a = inPlace ? image.X : pa;
                 if (!inPlace) IntraOp.For(tiles, threads, new PackBody(image, pa, _k));
-                int panels = (_m + Cols - 1) / Cols;
-                // Few panels (such as DenseNet's 32-channel layers) are shared out by tile ranges too.
-                int tileParts = threads > 1 && panels < 2 * threads ? Math.Min(tiles, ((2 * threads) + panels - 1) / panels) : 1;
-                int chunks = threads > 1 ? Math.Min(panels * tileParts, 4 * threads) : 1;
-                if (tileParts > 1) chunks = panels * tileParts;
-                var layout = new Layout(a, inPlace ? Rows : (nint)Rows * _k, inPlace ? pixels : Rows, pixels, tiles);
-                IntraOp.For(chunks, threads, new PanelBody(layout, pw, _m, _k, y, epi, accumulate, panels, chunks, tileParts));
+                var source = new PackedTiles(a, inPlace ? Rows : (nint)Rows * _k, inPlace ? pixels : Rows);
+                RunPanels(source, pixels, tiles, y, epi, accumulate, threads);
             }
         }
         finally
@@ -89,12 +108,114 @@ internal sealed unsafe class ConvPixelRows
         }
     }
 
-    /// <summary>Where tile t's pixels sit for k: a + t * TileStride + k * KStride.</summary>
-    private readonly struct Layout(float* a, nint tileStride, nint kStride, int pixels, int tiles)
+    /// <summary>Whether every tile of 7 pixels lies within one output row, at a pixel stride the direct kernel serves.</summary>
+    public static bool DirectFits(in ConvImage image) => DirectFits(image.Ow, image.Sw);
+
+    private static bool DirectFits(int ow, long strideW) => ow % Rows == 0 && strideW is 1 or 2;
+
+    /// <summary>
+    /// Tiles read straight from the image (zero-padded into a copy when the window reaches past it) through a table of each
+    /// k's offset: no im2col, whose packing cost strided layers 5-10% of their time.
+    /// </summary>
+    private void RunDirect(in ConvImage image, float* y, in EpilogueArgs epi, bool accumulate, int threads)
     {
-        public readonly float* A = a;
-        public readonly nint TileStride = tileStride, KStride = kStride;
-        public readonly int Pixels = pixels, Tiles = tiles;
+        int pixels = image.Oh * image.Ow, tiles = pixels / Rows;
+        // The rows and columns the windows reach, from the padded image's origin.
+        int hp = ((image.Oh - 1) * image.Sh) + ((image.Kh - 1) * image.Dh) + 1, wp = ((image.Ow - 1) * image.Sw) + ((image.Kw - 1) * image.Dw) + 1;
+        bool padded = image.Pt != 0 || image.Pl != 0 || hp > image.Ih || wp > image.Iw;
+        if (!padded)
+        {
+            hp = image.Ih;
+            wp = image.Iw;
+        }
+        float[]? copy = padded ? ArrayPool<float>.Shared.Rent(image.C * hp * wp) : null;
+        int[] offsets = ArrayPool<int>.Shared.Rent(_k);
+        try
+        {
+            nint plane = (nint)hp * wp;
+            for (int c = 0, k = 0; c < image.C; c++)
+                for (int ky = 0; ky < image.Kh; ky++)
+                    for (int kx = 0; kx < image.Kw; kx++)
+                        offsets[k++] = (int)((c * plane) + (ky * image.Dh * wp) + (kx * image.Dw));
+            fixed (float* pc = copy)
+            fixed (int* po = offsets)
+            {
+                float* x = image.X;
+                if (padded)
+                {
+                    IntraOp.For(image.C, threads, new PadBody(image, pc, hp, wp));
+                    x = pc;
+                }
+                var source = new DirectTiles(x, po, image.Ow, (nint)image.Sh * wp, image.Sw);
+                RunPanels(source, pixels, tiles, y, epi, accumulate, threads);
+            }
+        }
+        finally
+        {
+            if (copy != null) ArrayPool<float>.Shared.Return(copy);
+            ArrayPool<int>.Shared.Return(offsets);
+        }
+    }
+
+    private void RunPanels<TSource>(in TSource source, int pixels, int tiles, float* y, in EpilogueArgs epi, bool accumulate, int threads)
+        where TSource : struct, ITileSource
+    {
+        int panels = (_m + Cols - 1) / Cols;
+        // Few panels (such as DenseNet's 32-channel layers) are shared out by tile ranges too.
+        int tileParts = threads > 1 && panels < 2 * threads ? Math.Min(tiles, ((2 * threads) + panels - 1) / panels) : 1;
+        int chunks = threads > 1 ? Math.Min(panels * tileParts, 4 * threads) : 1;
+        if (tileParts > 1) chunks = panels * tileParts;
+        fixed (float* pw = _panels)
+        {
+            var body = new PanelBody<TSource>(source, pixels, tiles, pw, _m, _k, y, epi, accumulate, panels, chunks, tileParts);
+            IntraOp.For(chunks, threads, body);
+        }
+    }
+
+    /// <summary>Where the tiles' pixels come from: runs one tile's products for a k block.</summary>
+    private interface ITileSource
+    {
+        void Run(int tile, int kb, int kc, float* weights, float* scratch, bool accumulate, int prefetch);
+    }
+
+    /// <summary>Tile t's pixels for k at a + t * TileStride + k * KStride (packed im2col^T, or a 1x1 layer's planes).</summary>
+    private readonly struct PackedTiles(float* a, nint tileStride, nint kStride) : ITileSource
+    {
+        public void Run(int tile, int kb, int kc, float* weights, float* scratch, bool accumulate, int prefetch) =>
+            GemmKernel512Rows7.Run(kc, a + (kb * kStride) + (tile * tileStride), kStride, weights, scratch, accumulate, prefetch);
+    }
+
+    /// <summary>Tile t's pixels read from the (padded) image: pixel r's value for k at its corner + offsets[k] + r * stride.</summary>
+    private readonly struct DirectTiles(float* x, int* offsets, int ow, nint rowStep, int stride) : ITileSource
+    {
+        public void Run(int tile, int kb, int kc, float* weights, float* scratch, bool accumulate, int prefetch)
+        {
+            int first = tile * Rows, oy = first / ow, ox = first - (oy * ow);
+            float* corner = x + (oy * rowStep) + (ox * stride);
+            GemmKernel512Rows7.RunDirect(kc, corner, offsets + kb, stride, weights, scratch, accumulate, prefetch);
+        }
+    }
+
+    /// <summary>Channel c of the image into a zero-padded copy of hp x wp, origin at (-Pt, -Pl).</summary>
+    private readonly struct PadBody(ConvImage image, float* copy, int hp, int wp) : IParallelBody
+    {
+        public void Invoke(int c)
+        {
+            float* src = image.X + ((nint)c * image.Ih * image.Iw), dst = copy + ((nint)c * hp * wp);
+            int left = Math.Min(image.Pl, wp), length = Math.Max(0, Math.Min(image.Iw, wp - image.Pl)), right = wp - left - length;
+            for (int r = 0; r < hp; r++, dst += wp)
+            {
+                int iy = r - image.Pt;
+                if ((uint)iy >= (uint)image.Ih || length == 0)
+                {
+                    new Span<float>(dst, wp).Clear();
+                    continue;
+                }
+                new Span<float>(dst, left).Clear();
+                new ReadOnlySpan<float>(src + ((nint)iy * image.Iw), length).CopyTo(new Span<float>(dst + left, length));
+                new Span<float>(dst + left + length, right).Clear();
+            }
+        }
     }
 
     /// <summary>Packs tile t of im2col^T as [k][7], zero for padding and for pixels past the plane.</summary>
@@ -137,26 +258,27 @@ internal sealed unsafe class ConvPixelRows
     /// Panels of 32 output channels, split into contiguous chunks; or, with <paramref name="tileParts"/> above 1, one item per
     /// panel and range of tiles.
     /// </summary>
-    private readonly struct PanelBody(Layout layout, float* weights, int m, int k, float* y, EpilogueArgs epi, bool accumulate, int panels,
-        int chunks, int tileParts) : IParallelBody
+    private readonly struct PanelBody<TSource>(TSource source, int pixels, int tiles, float* weights, int m, int k, float* y, EpilogueArgs epi,
+        bool accumulate, int panels, int chunks, int tileParts) : IParallelBody
+        where TSource : struct, ITileSource
     {
         public void Invoke(int index)
         {
-            int p0, p1, t0 = 0, t1 = layout.Tiles;
+            int p0, p1, t0 = 0, t1 = tiles;
             if (tileParts > 1)
             {
                 p0 = index / tileParts;
                 p1 = p0 + 1;
                 int part = index - (p0 * tileParts);
-                t0 = (int)((long)layout.Tiles * part / tileParts);
-                t1 = (int)((long)layout.Tiles * (part + 1) / tileParts);
+                t0 = (int)((long)tiles * part / tileParts);
+                t1 = (int)((long)tiles * (part + 1) / tileParts);
             }
             else
             {
                 p0 = (int)((long)panels * index / chunks);
                 p1 = (int)((long)panels * (index + 1) / chunks);
             }
-            int length = layout.Tiles * Rows * Cols;
+            int length = GroupTiles * Rows * Cols;
             var scratch = _scratch;
             if (scratch == null || scratch.Length < length) _scratch = scratch = new float[length];
             fixed (float* panel = scratch)
@@ -164,16 +286,18 @@ internal sealed unsafe class ConvPixelRows
                 for (int p = p0; p < p1; p++)
                 {
                     float* w = weights + ((nint)p * k * Cols);
-                    for (int kb = 0; kb < k; kb += Kc)
+                    for (int g0 = t0; g0 < t1; g0 += GroupTiles)
                     {
-                        int kc = Math.Min(Kc, k - kb);
-                        float* wBlock = w + ((nint)kb * Cols), aBlock = layout.A + (kb * layout.KStride);
-                        // The first tile fetches the next block of weights (the next panel's first after the last) from memory.
-                        for (int t = t0; t < t1; t++)
-                            GemmKernel512Rows7.Run(kc, aBlock + (t * layout.TileStride), layout.KStride, wBlock, panel + (t * Rows * Cols), kb > 0,
-                                t == t0 ? kc : 0);
+                        int g1 = Math.Min(t1, g0 + GroupTiles);
+                        for (int kb = 0; kb < k; kb += Kc)
+                        {
+                            int kc = Math.Min(Kc, k - kb);
+                            float* wBlock = w + ((nint)kb * Cols);
+                            // The first tile fetches the next block of weights (the next panel's first after the last) from memory.
+                            for (int t = g0; t < g1; t++) source.Run(t, kb, kc, wBlock, panel + ((t - g0) * Rows * Cols), kb > 0, t == g0 ? kc : 0);
+                        }
+                        Store(panel - (g0 * Rows * Cols), p * Cols, Math.Min(Cols, m - (p * Cols)), g0 * Rows, Math.Min(g1 * Rows, pixels));
                     }
-                    Store(panel, p * Cols, Math.Min(Cols, m - (p * Cols)), t0 * Rows, Math.Min(t1 * Rows, layout.Pixels));
                 }
             }
         }
@@ -181,54 +305,42 @@ internal sealed unsafe class ConvPixelRows
         /// <summary>Pixels q0..q1 of channels c0..c0+count, from the scratch panel ([pixel][32]) into NCHW, with the epilogue.</summary>
         private void Store(float* panel, int c0, int count, int q0, int q1)
         {
-            int pixels = layout.Pixels;
+            float* bias = epi.RowBias != null ? epi.RowBias + c0 : null;
+            float* planes = y + ((nint)c0 * pixels);
             if (epi.Activation != null)
             {
-                StoreWithActivation(panel, c0, count, q0, q1, epi.Activation);
+                StoreWithActivation(panel, planes, bias, count, q0, q1, epi.Activation);
                 return;
             }
             float lo = epi.Clamp ? epi.Low : float.NegativeInfinity, hi = epi.Clamp ? epi.High : float.PositiveInfinity;
-            for (int j = 0; j < count; j++)
-            {
-                float bias = epi.RowBias != null ? epi.RowBias[c0 + j] : 0f;
-                float* dst = y + ((nint)(c0 + j) * pixels), src = panel + j;
-                if (accumulate)
-                {
-                    for (int q = q0; q < q1; q++) dst[q] = Math.Min(Math.Max(dst[q] + src[q * Cols] + bias, lo), hi);
-                }
-                else
-                {
-                    for (int q = q0; q < q1; q++) dst[q] = Math.Min(Math.Max(src[q * Cols] + bias, lo), hi);
-                }
-            }
+            PixelPanelStore.Store(panel, planes, pixels, count, q0, q1, bias, accumulate, lo, hi);
         }
 
         /// <summary>
         /// A non-clamp activation runs over the scratch panel's 32-channel rows, whole vectors for every pixel, so that a pixel's
         /// result does not depend on where a thread's range of tiles starts.
         /// </summary>
-        private void StoreWithActivation(float* panel, int c0, int count, int q0, int q1, LinalgActivation activation)
+        private void StoreWithActivation(float* panel, float* planes, float* bias, int count, int q0, int q1, LinalgActivation activation)
         {
-            int pixels = layout.Pixels;
-            for (int j = 0; j < count; j++)
+            if (accumulate)
             {
-                float bias = epi.RowBias != null ? epi.RowBias[c0 + j] : 0f;
-                float* residual = y + ((nint)(c0 + j) * pixels), dst = panel + j;
-                if (accumulate)
+                for (int j = 0; j < count; j++)
                 {
-                    for (int q = q0; q < q1; q++) dst[q * Cols] = residual[q] + dst[q * Cols] + bias;
+                    float b = bias != null ? bias[j] : 0f;
+                    float* residual = planes + ((nint)j * pixels), dst = panel + j;
+                    for (int q = q0; q < q1; q++) dst[q * Cols] = residual[q] + dst[q * Cols] + b;
                 }
-                else
+            }
+            else if (bias != null)
+            {
+                for (int q = q0; q < q1; q++)
                 {
-                    for (int q = q0; q < q1; q++) dst[q * Cols] += bias;
+                    float* row = panel + (q * Cols);
+                    for (int j = 0; j < count; j++) row[j] += bias[j];
                 }
             }
             for (int q = q0; q < q1; q++) activation.Apply(new Span<float>(panel + (q * Cols), Cols));
-            for (int j = 0; j < count; j++)
-            {
-                float* dst = y + ((nint)(c0 + j) * pixels), src = panel + j;
-                for (int q = q0; q < q1; q++) dst[q] = src[q * Cols];
-            }
+            PixelPanelStore.Store(panel, planes, pixels, count, q0, q1, null, false, float.NegativeInfinity, float.PositiveInfinity);
         }
     }
 }

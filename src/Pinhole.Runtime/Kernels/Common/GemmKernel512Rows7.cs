@@ -21,6 +21,36 @@ internal static unsafe class GemmKernel512Rows7
         else Run<NoPrefetch>(kc, a, aStride, b, tile, accumulate, 0);
     }
 
+    /// <summary>
+    /// The tile read straight from an image: row r's value for k is a[offsets[k] + r * stride] (stride 1 or 2), so that a
+    /// convolution whose tiles lie within output rows needs no im2col.
+    /// </summary>
+    public static void RunDirect(nint kc, float* a, int* offsets, int stride, float* b, float* tile, bool accumulate, nint prefetchAhead)
+    {
+        if (stride == 1)
+        {
+            if (prefetchAhead > 0) RunDirect<Prefetch, Stride1>(kc, a, offsets, b, tile, accumulate, prefetchAhead * Cols);
+            else RunDirect<NoPrefetch, Stride1>(kc, a, offsets, b, tile, accumulate, 0);
+        }
+        else if (prefetchAhead > 0) RunDirect<Prefetch, Stride2>(kc, a, offsets, b, tile, accumulate, prefetchAhead * Cols);
+        else RunDirect<NoPrefetch, Stride2>(kc, a, offsets, b, tile, accumulate, 0);
+    }
+
+    private interface IPixelStride
+    {
+        static abstract int Value { get; }
+    }
+
+    private struct Stride1 : IPixelStride
+    {
+        public static int Value => 1;
+    }
+
+    private struct Stride2 : IPixelStride
+    {
+        public static int Value => 2;
+    }
+
     private interface IPrefetch
     {
         static abstract bool Enabled { get; }
@@ -76,6 +106,58 @@ internal static unsafe class GemmKernel512Rows7
             var a6 = Vector512.Create(a[6]);
             c60 = Avx512F.FusedMultiplyAdd(a6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(a6, b1, c61);
             a += aStride;
+            b += Cols;
+        }
+        c00.Store(tile); c01.Store(tile + 16);
+        c10.Store(tile + 32); c11.Store(tile + 48);
+        c20.Store(tile + 64); c21.Store(tile + 80);
+        c30.Store(tile + 96); c31.Store(tile + 112);
+        c40.Store(tile + 128); c41.Store(tile + 144);
+        c50.Store(tile + 160); c51.Store(tile + 176);
+        c60.Store(tile + 192); c61.Store(tile + 208);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RunDirect<TPrefetch, TStride>(nint kc, float* a, int* offsets, float* b, float* tile, bool accumulate, nint ahead)
+        where TPrefetch : struct, IPrefetch
+        where TStride : struct, IPixelStride
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default;
+        if (accumulate)
+        {
+            c00 = Vector512.Load(tile); c01 = Vector512.Load(tile + 16);
+            c10 = Vector512.Load(tile + 32); c11 = Vector512.Load(tile + 48);
+            c20 = Vector512.Load(tile + 64); c21 = Vector512.Load(tile + 80);
+            c30 = Vector512.Load(tile + 96); c31 = Vector512.Load(tile + 112);
+            c40 = Vector512.Load(tile + 128); c41 = Vector512.Load(tile + 144);
+            c50 = Vector512.Load(tile + 160); c51 = Vector512.Load(tile + 176);
+            c60 = Vector512.Load(tile + 192); c61 = Vector512.Load(tile + 208);
+        }
+        for (nint k = 0; k < kc; k++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            if (TPrefetch.Enabled)
+            {
+                Sse.Prefetch1(b + ahead);
+                Sse.Prefetch1(b + ahead + 16);
+            }
+            float* p = a + offsets[k];
+            var a0 = Vector512.Create(p[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00); c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = Vector512.Create(p[TStride.Value]);
+            c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10); c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = Vector512.Create(p[2 * TStride.Value]);
+            c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20); c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = Vector512.Create(p[3 * TStride.Value]);
+            c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30); c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
+            var a4 = Vector512.Create(p[4 * TStride.Value]);
+            c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40); c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
+            var a5 = Vector512.Create(p[5 * TStride.Value]);
+            c50 = Avx512F.FusedMultiplyAdd(a5, b0, c50); c51 = Avx512F.FusedMultiplyAdd(a5, b1, c51);
+            var a6 = Vector512.Create(p[6 * TStride.Value]);
+            c60 = Avx512F.FusedMultiplyAdd(a6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(a6, b1, c61);
             b += Cols;
         }
         c00.Store(tile); c01.Store(tile + 16);

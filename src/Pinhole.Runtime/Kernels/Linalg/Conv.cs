@@ -101,8 +101,14 @@ internal sealed class Conv : OpKernel
         if (_pads != null && _autoPad == "NOTSET") foreach (long p in _pads) pointwise &= p == 0;
         _method = pointwise ? Method.Pointwise : Method.Im2Col;
         _isa = Isa.ForRows(mg);
-        if (_group == 1 && r == 2 && ConvPixelRows.Supported(Isa.ForKernel, kCount) && OutputPixels(info, w.Shape) is int pixels
-            && ConvPixelRows.Worthwhile(m, pixels))
+        int? pixels = _group == 1 && r == 2 && ConvPixelRows.Supported(Isa.ForKernel, kCount) ? OutputPixels(info, w.Shape) : null;
+        bool smallImage = false;
+        int ow = pixels != null && OutputExtent(info, 1, w.Shape[3]) is long width ? (int)width : 0;
+        long strideW = _strides is { Length: 2 } st ? st[1] : 1;
+        bool pixelRows = pixels is int p1 && ConvPixelRows.Worthwhile(m, p1);
+        bool winograd = !pixelRows && !pointwise && WinogradFits(info, w.Shape, Isa.ForKernel, out smallImage);
+        pixelRows |= !winograd && pixels is int p2 && ConvPixelRows.DirectWorthwhile(m, kg, ow, p2, strideW, pointwise);
+        if (pixelRows)
         {
             _method = Method.PixelRows;
             _isa = Isa.ForKernel;
@@ -110,7 +116,7 @@ internal sealed class Conv : OpKernel
             info.ReleaseConstantInput(1); // only W's shape is read at run time
             return;
         }
-        if (!pointwise && WinogradFits(info, w.Shape, Isa.ForKernel, out bool smallImage))
+        if (winograd)
         {
             _method = Method.Winograd;
             _winograd = new ConvWinograd(wf, m, w.Shape[1], smallImage ? Isa.ForKernel : _isa, smallImage);
