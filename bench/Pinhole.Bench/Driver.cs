@@ -18,7 +18,7 @@ namespace Pinhole.Bench;
 internal static class Driver
 {
     private const string Usage = """
-        usage: Pinhole.Bench [--models a,b] [--threads 1,2] [--runs 20] [--warmup 3] [--max-seconds 30]
+        usage: Pinhole.Bench [--models a,b] [--threads 1,2] [--runs 20] [--warmup 3] [--max-seconds 30] [--rounds 1]
                              [--out DIR] [--markdown FILE] [--seed 42] [--level NAME] [--fixed-warmup] [--jit] [--list]
                              [--files NAME=PATH,...]
           --models       substrings of model names to run (default: all)
@@ -27,6 +27,9 @@ internal static class Driver
           --runs         timed runs per measurement (default 20); --warmup untimed runs first (default 3; more until
                          the JIT has compiled nothing for 0.5 s, at most 5 s, unless --fixed-warmup)
           --max-seconds  stop a measurement's timed runs after this long, once 5 ran (default 30; 0 = no limit)
+          --rounds       measure each model and thread count this many times, the two runtimes' processes alternating,
+                         and report each runtime's median-p50 process (default 1): on a shared host a process can land in
+                         a slow state for its whole life (both runtimes do), and one pair of processes then decides the ratio
           --level        Pinhole's graph optimization level (default: the session's default)
           --jit          run the workers from the plain build (every method JIT-compiled on first use) instead of the
                          ReadyToRun copy a Release build publishes under r2r/
@@ -36,7 +39,7 @@ internal static class Driver
         """;
 
     private static readonly HashSet<string> Flags = ["--list", "--help", "--fixed-warmup", "--jit"];
-    private static readonly string[] Known = ["--models", "--level", "--fixed-warmup", "--jit", "--threads", "--runs", "--warmup", "--max-seconds", "--out", "--markdown", "--seed", "--list", "--help", "--files"];
+    private static readonly string[] Known = ["--models", "--level", "--fixed-warmup", "--jit", "--threads", "--runs", "--warmup", "--max-seconds", "--rounds", "--out", "--markdown", "--seed", "--list", "--help", "--files"];
 
     public static int Run(string[] args)
     {
@@ -82,7 +85,12 @@ internal static class Driver
         }
         var threads = (a.Get("--threads") ?? "1,2").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray();
-        int runs = a.Int("--runs", 20), warmup = a.Int("--warmup", 3), seed = a.Int("--seed", 42);
+        int runs = a.Int("--runs", 20), warmup = a.Int("--warmup", 3), seed = a.Int("--seed", 42), rounds = a.Int("--rounds", 1);
+        if (rounds < 1)
+        {
+            Console.Error.WriteLine("error: --rounds must be at least 1");
+            return 2;
+        }
         double maxSeconds = a.Double("--max-seconds", 30);
         string? level = a.Get("--level");
         bool fixedWarmup = a.Has("--fixed-warmup");
@@ -121,8 +129,24 @@ internal static class Driver
                 Console.Error.Write($"{model.Name}, {t} thread{(t == 1 ? "" : "s")}: ");
                 string pinholeOut = Path.Combine(outDir, "outputs", model.Name, $"pinhole-t{t}");
                 string ortOut = Path.Combine(outDir, "outputs", model.Name, $"ort-t{t}");
-                var (pinhole, pinholeError) = RunWorker("pinhole", path, t, runs, warmup, fixedWarmup, maxSeconds, inputs, pinholeOut, outDir, level);
-                var (ort, ortError) = RunWorker("ort", path, t, runs, warmup, fixedWarmup, maxSeconds, inputs, ortOut, outDir, null);
+                var pinholeRounds = new List<BenchmarkResult>();
+                var ortRounds = new List<BenchmarkResult>();
+                string? pinholeError = null, ortError = null;
+                for (int round = 0; round < rounds && pinholeError is null && ortError is null; round++)
+                {
+                    // Alternate which runtime goes first, so that neither always follows the other's process.
+                    foreach (string runtime in round % 2 == 0 ? new[] { "pinhole", "ort" } : ["ort", "pinhole"])
+                    {
+                        bool isPinhole = runtime == "pinhole";
+                        var (result, error) = RunWorker(runtime, path, t, runs, warmup, fixedWarmup, maxSeconds, inputs,
+                            isPinhole ? pinholeOut : ortOut, outDir, isPinhole ? level : null);
+                        if (result is not null) (isPinhole ? pinholeRounds : ortRounds).Add(result);
+                        if (isPinhole) pinholeError ??= error;
+                        else ortError ??= error;
+                    }
+                }
+                var pinhole = MedianByP50(pinholeRounds);
+                var ort = MedianByP50(ortRounds);
                 double? diff = pinhole is not null && ort is not null ? MaxAbsDiff(pinholeOut, ortOut) : null;
                 var row = new BenchRow(model.Name, t, pinhole, ort, diff, Ratio(pinhole, ort),
                     pinholeError is null && ortError is null ? null : string.Join("; ", new[] { pinholeError, ortError }.Where(x => x is not null)));
@@ -141,6 +165,7 @@ internal static class Driver
             LoadAverage = $"{loadBefore} at the start, {Machine.LoadAverage()} at the end",
             Command = "dotnet run -c Release --project bench/Pinhole.Bench -- " + string.Join(' ', args),
             Runs = runs,
+            Rounds = rounds,
             Warmup = warmup,
             SettleJit = !fixedWarmup,
             Seconds = started.Elapsed.TotalSeconds,
@@ -156,6 +181,10 @@ internal static class Driver
         Console.Error.WriteLine($"wrote {Path.Combine(outDir, "results.json")}" + (a.Get("--markdown") is string m2 ? $" and {m2}" : ""));
         return rows.Any(r => r.Error is not null) ? 1 : 0;
     }
+
+    /// <summary>The result whose p50 is the median (the lower middle one for an even count), or null for none.</summary>
+    private static BenchmarkResult? MedianByP50(List<BenchmarkResult> results) =>
+        results.Count == 0 ? null : results.OrderBy(r => r.LatencyMs.P50).ElementAt((results.Count - 1) / 2);
 
     private static double? Ratio(BenchmarkResult? pinhole, BenchmarkResult? ort) =>
         pinhole is not null && ort is not null && ort.LatencyMs.P50 > 0 ? pinhole.LatencyMs.P50 / ort.LatencyMs.P50 : null;

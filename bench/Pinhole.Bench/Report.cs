@@ -19,6 +19,9 @@ internal sealed record BenchReport
     public required string LoadAverage { get; init; }
     public required string Command { get; init; }
     public required int Runs { get; init; }
+
+    /// <summary>Processes per runtime for each model and thread count, alternating; the median-p50 one is reported.</summary>
+    public int Rounds { get; init; } = 1;
     public required int Warmup { get; init; }
     public required bool SettleJit { get; init; }
     public required double Seconds { get; init; }
@@ -83,7 +86,10 @@ internal static class Markdown
         sb.AppendLine(ci, $"- Load average (1 min) {r.LoadAverage}, on {Environment.ProcessorCount} logical processors: above about 1, other processes were competing for the cores and the latencies are inflated and noisy.");
         sb.AppendLine(string.Create(ci, $"- {r.Runs} timed runs per measurement (fewer where one hit the time limit) after at least {r.Warmup} warm-up runs")
             + (r.SettleJit ? " and until the JIT settled" : "")
-            + string.Create(ci, $", each runtime in its own process; the whole run took {r.Seconds / 60:F1} min."));
+            + (r.Rounds > 1
+                ? string.Create(ci, $", each runtime in its own process, {r.Rounds} processes each (alternating) with the median-p50 one reported")
+                : ", each runtime in its own process")
+            + string.Create(ci, $"; the whole run took {r.Seconds / 60:F1} min."));
         sb.AppendLine(r.ReadyToRun
             ? "- Workers ran from the ReadyToRun publish (r2r/, precompiled as a deployed app would be; the JIT still recompiles hot methods, and vector kernels are compiled for this CPU at run time)."
             : "- Workers ran from the plain build (--jit): load times include JIT-compiling every method on first use.");
