@@ -199,7 +199,14 @@ internal sealed class StaticShapes
         string op = n.Domain switch
         {
             "" => n.OpType,
-            "com.microsoft" => n.OpType switch { "FusedConv" => "Conv", "FusedGemm" => "Gemm", "Gelu" or "FastGelu" => "Relu", _ => "" },
+            "com.microsoft" => n.OpType switch
+            {
+                "FusedConv" => "Conv",
+                "FusedGemm" => "Gemm",
+                "Gelu" or "FastGelu" => "Relu",
+                "QLinearAdd" or "QLinearMul" or "QLinearGlobalAveragePool" or "QLinearSigmoid" or "QLinearLeakyRelu" => n.OpType,
+                _ => "",
+            },
             _ => "",
         };
         bool first = n.Outputs[0] == value;
@@ -230,6 +237,16 @@ internal sealed class StaticShapes
                     return acc;
                 }
             case "MatMul": return MatMul(Of(n.Inputs[0]), Of(n.Inputs[1]));
+            // Quantized ops: the data inputs sit between their scales and zero points.
+            case "QLinearMatMul": return n.Inputs.Count > 3 ? MatMul(Of(n.Inputs[0]), Of(n.Inputs[3])) : null;
+            case "QLinearConv": return n.Inputs.Count > 3 ? Window(n, 3) : null;
+            case "QLinearSigmoid" or "QLinearLeakyRelu": return Of(n.Inputs[0]);
+            case "QLinearAdd" or "QLinearMul":
+                {
+                    if (n.Inputs.Count < 4 || Of(n.Inputs[0]) is not { } a || Of(n.Inputs[3]) is not { } b) return null;
+                    return Broadcast(a, b);
+                }
+            case "QLinearGlobalAveragePool": return Int(n, "channels_last", 0) == 0 ? GlobalPool(Of(n.Inputs[0])) : null;
             case "Gemm":
                 {
                     var a = Of(n.Inputs[0]);
@@ -238,17 +255,8 @@ internal sealed class StaticShapes
                     bool ta = Int(n, "transA", 0) != 0, tb = Int(n, "transB", 0) != 0;
                     return [ta ? a[1] : a[0], tb ? b[0] : b[1]];
                 }
-            case "Conv" or "MaxPool" or "AveragePool" or "LpPool": return Window(n);
-            case "GlobalAveragePool" or "GlobalMaxPool" or "GlobalLpPool":
-                {
-                    var x = Of(n.Inputs[0]);
-                    if (x is null || x.Length < 2) return null;
-                    var r = new long?[x.Length];
-                    r[0] = x[0];
-                    r[1] = x[1];
-                    for (int d = 2; d < r.Length; d++) r[d] = 1;
-                    return r;
-                }
+            case "Conv" or "MaxPool" or "AveragePool" or "LpPool": return Window(n, 1);
+            case "GlobalAveragePool" or "GlobalMaxPool" or "GlobalLpPool": return GlobalPool(Of(n.Inputs[0]));
             case "Flatten":
                 {
                     var x = Of(n.Inputs[0]);
@@ -408,16 +416,28 @@ internal sealed class StaticShapes
         return [.. batch, a[^2], b[^1]];
     }
 
-    private long?[]? Window(Node n)
+    /// <summary>A global pooling's output: the batch and channels of <paramref name="x"/>, every spatial extent 1.</summary>
+    private static long?[]? GlobalPool(long?[]? x)
+    {
+        if (x is null || x.Length < 2) return null;
+        var r = new long?[x.Length];
+        r[0] = x[0];
+        r[1] = x[1];
+        for (int d = 2; d < r.Length; d++) r[d] = 1;
+        return r;
+    }
+
+    /// <param name="weightInput">Where a convolution's weights are (1; 3 for QLinearConv).</param>
+    private long?[]? Window(Node n, int weightInput)
     {
         var x = Of(n.Inputs[0]);
         if (x is null || x.Length < 3) return null;
         int r = x.Length - 2;
         long?[] kernel;
         long? channels = x[1];
-        if (n.OpType is "Conv" or "FusedConv")
+        if (n.OpType is "Conv" or "FusedConv" or "QLinearConv")
         {
-            var w = Of(n.Inputs[1]);
+            var w = Of(n.Inputs[weightInput]);
             if (w is null || w.Length != x.Length) return null;
             channels = w[0];
             kernel = Ints(n, "kernel_shape") is { } ks ? ShapeArrays.Nullable(ks) : w[2..];

@@ -91,6 +91,54 @@ public class BasicRuleTests
     }
 
     [Fact]
+    public void StaticShapesFollowQuantizedOperators()
+    {
+        // As in mobilenetv2-12-int8: a feature map is dequantized only for a Shape that a Reshape reads. Once the shape is
+        // known through QLinearConv, QLinearAdd and QLinearGlobalAveragePool, it folds, and the DequantizeLinear goes.
+        var m = new QdqTestModel();
+        var x = m.Input("x", 1, 3, 9, 9);
+        var q = m.Q(x, 0.05f, 128);
+        string s = m.Constant(Tensor.Scalar(0.05f)), z = m.Constant(Tensor.FromArray(new byte[] { 128 }, []));
+        var w = m.Constant(Tensor.FromArray(new byte[4 * 3 * 3 * 3], [4, 3, 3, 3]));
+        var conv = m.Op("QLinearConv", [q, s, z, w, s, z, s, z], "", Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1));
+        var sum = m.Op("QLinearAdd", [conv, s, z, conv, s, z, s, z], "com.microsoft");
+        var pool = m.Op("QLinearGlobalAveragePool", [sum, s, z, s, z], "com.microsoft");
+        var matmul = m.Op("QLinearMatMul", [m.Op("Reshape", [pool, m.Constant(Tensor.Vector(1L, 4L))]), s, z,
+            m.Constant(Tensor.FromArray(new byte[4 * 6], [4, 6])), s, z, s, z]);
+        var shape = m.Op("Shape", [m.DQ(sum, 0.05f, 128)]);
+        m.Output(m.Op("Reshape", [m.DQ(pool, 0.05f, 128), m.Op("Gather", [shape, m.Constant(Tensor.Vector(0L, 1L))])]));
+        m.Output(m.DQ(matmul, 0.05f, 128));
+        var r = new GraphRewriter(m.Model, m.Model.Graph);
+        Assert.Equal([1L, 4, 5, 5], r.Shapes.Known(conv)!);
+        Assert.Equal([1L, 4, 5, 5], r.Shapes.Known(sum)!);
+        Assert.Equal([1L, 4, 1, 1], r.Shapes.Known(pool)!);
+        Assert.Equal([1L, 6], r.Shapes.Known(matmul)!);
+        var ops = m.OptimizedOps();
+        Assert.DoesNotContain("Shape", ops);
+        Assert.Equal(2, ops.Count(op => op == "DequantizeLinear")); // the pooled output and the product; not the sum's
+    }
+
+    [Fact]
+    public void ShapeReadsThroughShapePreservingOps()
+    {
+        // The batch is symbolic, so the shape cannot fold; it is read through the Clip, the dequantization and the
+        // quantization, which had no other reader and go. Transpose is not passed through (it moves dimensions).
+        var m = new QdqTestModel();
+        var x = m.SymbolicInput("x", -1, 4, 3);
+        var q = m.Q(x, 0.1f, 128);
+        var shape = m.Op("Shape", [m.Op("Clip", [m.DQ(q, 0.1f, 128)])]);
+        var transposed = m.Op("Shape", [m.Op("Transpose", [x], "", Ints("perm", 0, 2, 1))]);
+        m.Output(m.Op("Reshape", [x, m.Op("Concat", [m.Op("Gather", [shape, m.Constant(Tensor.Vector(0L))]), m.Constant(Tensor.Vector(12L))], "",
+            NodeAttribute.Of("axis", 0L))]));
+        m.Output(transposed);
+        var g = m.Optimized().Graph;
+        Assert.Equal(["Concat", "Gather", "Reshape", "Shape", "Shape", "Transpose"], g.Nodes.Select(n => n.OpType).Order());
+        Assert.Contains(g.Nodes, n => n.OpType == "Shape" && n.Inputs[0] == x);
+        Assert.Contains(g.Nodes, n => n.OpType == "Shape" && n.Inputs[0] != x); // after the Transpose
+        Assert.InRange(m.MaxDifference(1f), 0f, 0f);
+    }
+
+    [Fact]
     public void DeadNodesGoButGraphOutputsStay()
     {
         var m = new QdqTestModel();

@@ -12,7 +12,7 @@ public class GraphOptimizerTests
         Assert.Equal(["ConstantFolding", "DeadCodeElimination", "EliminateCast", "EliminateDropout", "EliminateIdentity", "EliminateReshape",
             "EliminateTranspose", "FuseBatchNormIntoConv", "FuseMatMulAddIntoGemm", "FuseMulAddIntoBatchNorm", "FuseMulAddIntoConv", "FuseTransposeIntoGemm",
             "QdqBinaryFusion", "QdqConcatFusion", "QdqConvFusion", "QdqDropFusion", "QdqGemmFusion", "QdqMatMulFusion", "QdqUnaryFusion", "ReluQuantFusion",
-            "ShapeFolding", "SumOfTwoToAdd"], names);
+            "ShapeFolding", "ShapeThroughElementwise", "SumOfTwoToAdd"], names);
         Assert.Empty(OptimizationRules.For(OptimizationLevel.None));
         var extended = OptimizationRules.For(OptimizationLevel.Extended).Select(r => r.Name).ToArray();
         Assert.Equal(names, extended.Take(names.Length));
