@@ -83,11 +83,7 @@ internal sealed unsafe class ConvPixelRows
     {
         int pixels = image.Oh * image.Ow, tiles = (pixels + Rows - 1) / Rows;
         if ((long)image.C * image.Kh * image.Kw != _k) throw new ArgumentException("the image does not match the packed weights", nameof(image));
-        if (DirectFits(image))
-        {
-            RunDirect(image, y, epi, accumulate, threads);
-            return;
-        }
+        if (DirectFits(image) && TryRunDirect(image, y, epi, accumulate, threads)) return;
         // A 1x1 stride-1 convolution over whole tiles reads its pixels in place: row k of im2col is channel k's plane.
         bool inPlace = image.Kh == 1 && image.Kw == 1 && image.Sh == 1 && image.Sw == 1 && image.Pt == 0 && image.Pl == 0
             && image.Oh == image.Ih && image.Ow == image.Iw && pixels % Rows == 0;
@@ -117,17 +113,17 @@ internal sealed unsafe class ConvPixelRows
     /// Tiles read straight from the image (zero-padded into a copy when the window reaches past it) through a table of each
     /// k's offset: no im2col, whose packing cost strided layers 5-10% of their time.
     /// </summary>
-    private void RunDirect(in ConvImage image, float* y, in EpilogueArgs epi, bool accumulate, int threads)
+    /// <returns>False (nothing done) when the image's offsets would not fit in 32 bits.</returns>
+    private bool TryRunDirect(in ConvImage image, float* y, in EpilogueArgs epi, bool accumulate, int threads)
     {
         int pixels = image.Oh * image.Ow, tiles = pixels / Rows;
         // The rows and columns the windows reach, from the padded image's origin.
-        int hp = ((image.Oh - 1) * image.Sh) + ((image.Kh - 1) * image.Dh) + 1, wp = ((image.Ow - 1) * image.Sw) + ((image.Kw - 1) * image.Dw) + 1;
-        bool padded = image.Pt != 0 || image.Pl != 0 || hp > image.Ih || wp > image.Iw;
-        if (!padded)
-        {
-            hp = image.Ih;
-            wp = image.Iw;
-        }
+        long reachH = ((long)(image.Oh - 1) * image.Sh) + ((long)(image.Kh - 1) * image.Dh) + 1;
+        long reachW = ((long)(image.Ow - 1) * image.Sw) + ((long)(image.Kw - 1) * image.Dw) + 1;
+        bool padded = image.Pt != 0 || image.Pl != 0 || reachH > image.Ih || reachW > image.Iw;
+        long hpLong = padded ? reachH : image.Ih, wpLong = padded ? reachW : image.Iw;
+        if (image.C * hpLong * wpLong > int.MaxValue) return false;
+        int hp = (int)hpLong, wp = (int)wpLong;
         float[]? copy = padded ? ArrayPool<float>.Shared.Rent(image.C * hp * wp) : null;
         int[] offsets = ArrayPool<int>.Shared.Rent(_k);
         try
@@ -155,6 +151,7 @@ internal sealed unsafe class ConvPixelRows
             if (copy != null) ArrayPool<float>.Shared.Return(copy);
             ArrayPool<int>.Shared.Return(offsets);
         }
+        return true;
     }
 
     private void RunPanels<TSource>(in TSource source, int pixels, int tiles, float* y, in EpilogueArgs epi, bool accumulate, int threads)
