@@ -46,6 +46,14 @@ internal sealed class ConstantFolding : IGraphRewrite
             rewriter.SetConstant(name, held);
             return true;
         }
+        if (node is { OpType: "ConstantOfShape", Outputs: [var filled] } && filled.Length > 0 && inputs.Count == 1
+            && Kernels.ConstantOfShape.TryFold(inputs[0].Value, node.Attributes.TryGetValue("value", out var v) ? v.Tensor : null,
+                Bytes(inputs[0].Value) + MaxGrowthBytes) is { } result)
+        {
+            rewriter.Remove(node);
+            rewriter.SetConstant(filled, result, owned: true);
+            return true;
+        }
         var outputs = ConstantEvaluator.TryRun(rewriter.Model, node, inputs);
         long inBytes = 0, outBytes = 0;
         foreach (var i in inputs) inBytes += Bytes(i.Value); // loops, not Sum over tuples: that instantiation is JIT-compiled at every start

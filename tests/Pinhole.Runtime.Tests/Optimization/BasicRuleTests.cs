@@ -52,6 +52,29 @@ public class BasicRuleTests
     }
 
     [Fact]
+    public void ConstantOfShapeFoldsWithItsValueAndType()
+    {
+        var m = new QdqTestModel();
+        var x = m.Input("x", 2, 3);
+        var ones = m.Op("ConstantOfShape", [m.Constant(Tensor.Vector(2L, 3L))], "", NodeAttribute.Of("value", Tensor.FromArray(new[] { 1.5f }, [1])));
+        var zeros = m.Op("ConstantOfShape", [m.Constant(Tensor.Vector(3L))]);
+        var counts = m.Op("ConstantOfShape", [m.Constant(Tensor.Vector(2L))], "", NodeAttribute.Of("value", Tensor.FromArray(new[] { 7L }, [1])));
+        var empty = m.Op("ConstantOfShape", [m.Constant(Tensor.Vector(0L, 4L))]);
+        m.Output(m.Op("Add", [x, ones]));
+        m.Output(m.Op("Add", [x, zeros]));
+        m.Output(counts);
+        m.Output(empty);
+        var g = m.Optimized().Graph;
+        Assert.Equal(["Add", "Add"], g.Nodes.Select(n => n.OpType));
+        Assert.Equal(Enumerable.Repeat(1.5f, 6), g.Initializers[g.Nodes[0].Inputs[1]].ReadOnlySpan<float>().ToArray());
+        Assert.Equal([2, 3], g.Initializers[g.Nodes[0].Inputs[1]].Shape);
+        Assert.Equal(new float[3], g.Initializers[g.Nodes[1].Inputs[1]].ReadOnlySpan<float>().ToArray());
+        Assert.Equal([7L, 7L], g.Initializers[counts].ToInt64Array());
+        Assert.Equal([0, 4], g.Initializers[empty].Shape);
+        Assert.InRange(m.MaxDifference(1f), 0f, 0f);
+    }
+
+    [Fact]
     public void ShapeSubgraphsFoldWhereTheDimensionsAreKnown()
     {
         var m = new QdqTestModel();
