@@ -62,36 +62,35 @@ internal static unsafe class PixelPanelStore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Transpose(float* rows, float* block)
     {
-        // a[2k], a[2k+1]: rows 2k and 2k+1 interleaved (low and high pairs of each 128-bit lane).
-        var r0 = Vector512.Load(rows); var r1 = Vector512.Load(rows + Cols);
-        var r2 = Vector512.Load(rows + (2 * Cols)); var r3 = Vector512.Load(rows + (3 * Cols));
-        var a0 = Avx512F.UnpackLow(r0, r1); var a1 = Avx512F.UnpackHigh(r0, r1);
-        var a2 = Avx512F.UnpackLow(r2, r3); var a3 = Avx512F.UnpackHigh(r2, r3);
-        // b[4k + c], lane L: column 4L + c of rows 4k..4k+3.
-        var b0 = Avx512F.UnpackLow(a0.AsDouble(), a2.AsDouble()).AsSingle(); var b1 = Avx512F.UnpackHigh(a0.AsDouble(), a2.AsDouble()).AsSingle();
-        var b2 = Avx512F.UnpackLow(a1.AsDouble(), a3.AsDouble()).AsSingle(); var b3 = Avx512F.UnpackHigh(a1.AsDouble(), a3.AsDouble()).AsSingle();
-        r0 = Vector512.Load(rows + (4 * Cols)); r1 = Vector512.Load(rows + (5 * Cols));
-        r2 = Vector512.Load(rows + (6 * Cols)); r3 = Vector512.Load(rows + (7 * Cols));
-        a0 = Avx512F.UnpackLow(r0, r1); a1 = Avx512F.UnpackHigh(r0, r1);
-        a2 = Avx512F.UnpackLow(r2, r3); a3 = Avx512F.UnpackHigh(r2, r3);
-        var b4 = Avx512F.UnpackLow(a0.AsDouble(), a2.AsDouble()).AsSingle(); var b5 = Avx512F.UnpackHigh(a0.AsDouble(), a2.AsDouble()).AsSingle();
-        var b6 = Avx512F.UnpackLow(a1.AsDouble(), a3.AsDouble()).AsSingle(); var b7 = Avx512F.UnpackHigh(a1.AsDouble(), a3.AsDouble()).AsSingle();
-        r0 = Vector512.Load(rows + (8 * Cols)); r1 = Vector512.Load(rows + (9 * Cols));
-        r2 = Vector512.Load(rows + (10 * Cols)); r3 = Vector512.Load(rows + (11 * Cols));
-        a0 = Avx512F.UnpackLow(r0, r1); a1 = Avx512F.UnpackHigh(r0, r1);
-        a2 = Avx512F.UnpackLow(r2, r3); a3 = Avx512F.UnpackHigh(r2, r3);
-        var b8 = Avx512F.UnpackLow(a0.AsDouble(), a2.AsDouble()).AsSingle(); var b9 = Avx512F.UnpackHigh(a0.AsDouble(), a2.AsDouble()).AsSingle();
-        var b10 = Avx512F.UnpackLow(a1.AsDouble(), a3.AsDouble()).AsSingle(); var b11 = Avx512F.UnpackHigh(a1.AsDouble(), a3.AsDouble()).AsSingle();
-        r0 = Vector512.Load(rows + (12 * Cols)); r1 = Vector512.Load(rows + (13 * Cols));
-        r2 = Vector512.Load(rows + (14 * Cols)); r3 = Vector512.Load(rows + (15 * Cols));
-        a0 = Avx512F.UnpackLow(r0, r1); a1 = Avx512F.UnpackHigh(r0, r1);
-        a2 = Avx512F.UnpackLow(r2, r3); a3 = Avx512F.UnpackHigh(r2, r3);
-        var b12 = Avx512F.UnpackLow(a0.AsDouble(), a2.AsDouble()).AsSingle(); var b13 = Avx512F.UnpackHigh(a0.AsDouble(), a2.AsDouble()).AsSingle();
-        var b14 = Avx512F.UnpackLow(a1.AsDouble(), a3.AsDouble()).AsSingle(); var b15 = Avx512F.UnpackHigh(a1.AsDouble(), a3.AsDouble()).AsSingle();
+        Interleave(rows, out var b0, out var b1, out var b2, out var b3);
+        Interleave(rows + (4 * Cols), out var b4, out var b5, out var b6, out var b7);
+        Interleave(rows + (8 * Cols), out var b8, out var b9, out var b10, out var b11);
+        Interleave(rows + (12 * Cols), out var b12, out var b13, out var b14, out var b15);
         Gather(b0, b4, b8, b12, block, 0);
         Gather(b1, b5, b9, b13, block, 1);
         Gather(b2, b6, b10, b14, block, 2);
         Gather(b3, b7, b11, b15, block, 3);
+    }
+
+    /// <summary>
+    /// Four rows (32 apart) interleaved within 128-bit lanes: lane L of bc holds column 4L + c of the four rows, in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave(float* rows, out Vector512<float> b0, out Vector512<float> b1, out Vector512<float> b2, out Vector512<float> b3)
+    {
+        var r0 = Vector512.Load(rows);
+        var r1 = Vector512.Load(rows + Cols);
+        var r2 = Vector512.Load(rows + (2 * Cols));
+        var r3 = Vector512.Load(rows + (3 * Cols));
+        // Rows 0 and 1, 2 and 3 interleaved by element, then the pairs by 64-bit halves.
+        var a0 = Avx512F.UnpackLow(r0, r1).AsDouble();
+        var a1 = Avx512F.UnpackHigh(r0, r1).AsDouble();
+        var a2 = Avx512F.UnpackLow(r2, r3).AsDouble();
+        var a3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
+        b0 = Avx512F.UnpackLow(a0, a2).AsSingle();
+        b1 = Avx512F.UnpackHigh(a0, a2).AsSingle();
+        b2 = Avx512F.UnpackLow(a1, a3).AsSingle();
+        b3 = Avx512F.UnpackHigh(a1, a3).AsSingle();
     }
 
     /// <summary>
