@@ -293,6 +293,7 @@ internal sealed unsafe class ConvPixelRows
                             // The first tile fetches the next block of weights (the next panel's first after the last) from memory.
                             for (int t = g0; t < g1; t++) source.Run(t, kb, kc, wBlock, panel + ((t - g0) * Rows * Cols), kb > 0, t == g0 ? kc : 0);
                         }
+                        // The scratch holds the group from its first pixel; rebased, pixel q's row is at q * 32.
                         Store(panel - (g0 * Rows * Cols), p * Cols, Math.Min(Cols, m - (p * Cols)), g0 * Rows, Math.Min(g1 * Rows, pixels));
                     }
                 }
