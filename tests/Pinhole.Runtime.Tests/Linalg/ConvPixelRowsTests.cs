@@ -119,6 +119,16 @@ public class ConvPixelRowsTests
     }
 
     [Fact]
+    public void AnEmptyOutputWritesNothing()
+    {
+        if (!ConvPixelRows.Supported(Isa.Widest, 1)) return;
+        var conv = new ConvPixelRows(new float[32 * 8], 32, 8);
+        var y = new float[] { 42f };
+        Run(conv, new float[8 * 7], 8, 1, 7, 1, 1, [1, 1, 1, 1, 0, 0], 0, 7, null, null, false, 2, y); // no output rows
+        Assert.Equal(42f, y[0]);
+    }
+
+    [Fact]
     public void RejectsAnImageThatDoesNotMatchTheWeights()
     {
         var conv = new ConvPixelRows(new float[32 * 8], 32, 8);

@@ -83,6 +83,7 @@ internal sealed unsafe class ConvPixelRows
     {
         int pixels = image.Oh * image.Ow, tiles = (pixels + Rows - 1) / Rows;
         if ((long)image.C * image.Kh * image.Kw != _k) throw new ArgumentException("the image does not match the packed weights", nameof(image));
+        if (pixels <= 0) return;
         if (DirectFits(image) && TryRunDirect(image, y, epi, accumulate, threads)) return;
         // A 1x1 stride-1 convolution over whole tiles reads its pixels in place: row k of im2col is channel k's plane.
         bool inPlace = image.Kh == 1 && image.Kw == 1 && image.Sh == 1 && image.Sw == 1 && image.Pt == 0 && image.Pl == 0
