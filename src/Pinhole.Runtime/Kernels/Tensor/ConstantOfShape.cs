@@ -20,7 +20,8 @@ internal sealed class ConstantOfShape : OpKernel
 
     /// <summary>
     /// The output for a constant shape, as constant folding wants it: without compiling a plan for the node, which cost the
-    /// light backend-test models (their weights are ConstantOfShape nodes, 243 in ShuffleNet) 9 ms of load time. Null for
+    /// light backend-test models (their weights are ConstantOfShape nodes, 243 in ShuffleNet) time at load: ShuffleNet's first
+    /// graph optimization took 27-31 ms with it, 16-17 without. Null for
     /// an invalid shape or 'value', left to the kernel to report; <paramref name="maxBytes"/> bounds the result.
     /// </summary>
     internal static Tensor? TryFold(Tensor shapeInput, Tensor? value, long maxBytes)
