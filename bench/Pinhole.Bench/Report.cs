@@ -87,7 +87,7 @@ internal static class Markdown
         sb.AppendLine(string.Create(ci, $"- {r.Runs} timed runs per measurement (fewer where one hit the time limit) after at least {r.Warmup} warm-up runs")
             + (r.SettleJit ? " and until the JIT settled" : "")
             + (r.Rounds > 1
-                ? string.Create(ci, $", each runtime in its own process, {r.Rounds} processes each (alternating) with the median-p50 one reported")
+                ? string.Create(ci, $", each runtime in its own process, {r.Rounds} processes each (alternating) with the median-p50 one reported and the median load time over all {r.Rounds}")
                 : ", each runtime in its own process")
             + string.Create(ci, $"; the whole run took {r.Seconds / 60:F1} min."));
         sb.AppendLine(r.ReadyToRun

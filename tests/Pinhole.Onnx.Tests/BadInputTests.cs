@@ -132,12 +132,15 @@ public class BadInputTests
         Load<InvalidModelException>(proto, "'s'", "string_data");
     }
 
-    [Fact]
-    public void UnknownAttributeType()
+    [Theory]
+    [InlineData(15)] // one past TYPE_PROTOS, the last type
+    [InlineData(42)]
+    [InlineData(-1)]
+    public void UnknownAttributeType(int type)
     {
         var proto = ReluProto();
-        proto.Graph.Node[0].Attribute.Add(new AttributeProto { Name = "weird", Type = (AttributeProto.Types.AttributeType)42, I = 1 });
-        Load<InvalidModelException>(proto, "'weird'", "'relu'", "unknown attribute type 42");
+        proto.Graph.Node[0].Attribute.Add(new AttributeProto { Name = "weird", Type = (AttributeProto.Types.AttributeType)type, I = 1 });
+        Load<InvalidModelException>(proto, "'weird'", "'relu'", $"unknown attribute type {type}");
     }
 
     [Fact]

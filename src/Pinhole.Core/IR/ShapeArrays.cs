@@ -45,6 +45,20 @@ public static class ShapeArrays
         return result;
     }
 
+    /// <summary>
+    /// Whether two shapes are the same, by a loop: MemoryExtensions.SequenceEqual over long is an instantiation the JIT
+    /// compiles at every process start, inside graph optimization.
+    /// </summary>
+    public static bool Equal(long[] a, long[] b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Length != b.Length) return false;
+        for (int i = 0; i < a.Length; i++)
+            if (a[i] != b[i]) return false;
+        return true;
+    }
+
     /// <summary>The values when all are known, else null.</summary>
     public static long[]? AllKnown(long?[] values)
     {

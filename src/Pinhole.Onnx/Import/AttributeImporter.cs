@@ -13,7 +13,9 @@ internal static class AttributeImporter
         if (p.Name.Length == 0) throw new InvalidModelException($"{owner} has an attribute without a name");
         if (p.Type == ProtoType.Undefined)
             throw new InvalidModelException($"{what} has no type");
-        if (!Enum.IsDefined(p.Type))
+        // AttributeProto types run from FLOAT (1) to TYPE_PROTOS (14). A range check, not Enum.IsDefined, whose
+        // instantiation the JIT compiles at every start.
+        if ((int)p.Type is < 1 or > 14)
             throw new InvalidModelException($"{what} has unknown attribute type {(int)p.Type}");
         var type = (AttributeType)(int)p.Type;
         string? refName = p.HasRefAttrName && p.RefAttrName.Length > 0 ? p.RefAttrName : null;

@@ -22,14 +22,12 @@ internal sealed class ArenaPlan
     private ArenaPlan(int[] signature, int slots)
     {
         _signature = signature;
-        Offsets = new int[slots];
-        Array.Fill(Offsets, -1);
+        Offsets = IntArrays.Filled(slots, -1);
         Types = new DataType[slots];
         Shapes = new int[slots][];
-        AliasRoots = new int[slots];
-        Array.Fill(AliasRoots, -1);
+        AliasRoots = IntArrays.Filled(slots, -1);
         SharesInput = new bool[slots];
-        StorageLength = new int[Enum.GetValues<ElementStorage>().Length];
+        StorageLength = new int[(int)ElementStorage.String + 1];
         StorageType = new DataType[StorageLength.Length];
     }
 

@@ -24,9 +24,8 @@ internal sealed class ArenaRecorder
         Kinds = new Kind[slots];
         Types = new DataType[slots];
         Shapes = new int[slots][];
-        Roots = new int[slots];
+        Roots = IntArrays.Filled(slots, -1);
         Uninitialized = new bool[slots];
-        Array.Fill(Roots, -1);
     }
 
     public Kind[] Kinds { get; }

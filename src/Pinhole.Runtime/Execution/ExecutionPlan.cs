@@ -161,33 +161,48 @@ internal sealed class ExecutionPlan
                         graph.Initializers[node.Inputs[index]] = constants[s]!;
                 }
             }
-            steps.Add(new Step(node, kernel,
-                node.Inputs.Select(i => i.Length == 0 ? -1 : slotOf[i]).ToArray(),
-                node.Outputs.Select(o => o.Length == 0 ? -1 : slotOf[o]).ToArray(), []));
+            steps.Add(new Step(node, kernel, SlotsOf(node.Inputs, slotOf), SlotsOf(node.Outputs, slotOf), []));
         }
 
-        var outputSlots = graph.Outputs.Select(o => slotOf.TryGetValue(o.Name, out int s) ? s
-            : throw new InvalidModelException($"graph '{graph.Name}': output '{o.Name}' is never produced")).ToArray();
+        var outputSlots = new int[graph.Outputs.Count];
+        for (int k = 0; k < outputSlots.Length; k++)
+            outputSlots[k] = slotOf.TryGetValue(graph.Outputs[k].Name, out int s) ? s
+                : throw new InvalidModelException($"graph '{graph.Name}': output '{graph.Outputs[k].Name}' is never produced");
+        var inputSlots = new int[graph.Inputs.Count];
+        for (int k = 0; k < inputSlots.Length; k++) inputSlots[k] = slotOf[graph.Inputs[k].Name];
+        var outerSlots = new int[outerReads.Count];
+        int outerCount = 0;
+        foreach (var name in outerReads) outerSlots[outerCount++] = slotOf[name];
         var plan = new ExecutionPlan
         {
             Graph = graph,
             SlotOf = slotOf,
             SlotNames = NamesBySlot(slotOf),
             Constants = constants,
-            InputSlots = graph.Inputs.Select(i => slotOf[i.Name]).ToArray(),
+            InputSlots = inputSlots,
             OutputSlots = outputSlots,
-            OuterSlots = outerReads.Select(n => slotOf[n]).ToArray(),
+            OuterSlots = outerSlots,
             Steps = [.. steps],
         };
         plan.AssignReleases();
         return plan;
     }
 
+    /// <summary>
+    /// The slots of <paramref name="names"/>, -1 for omitted optional ones. Loops rather than LINQ here and below: a
+    /// Select to int[] is an instantiation the JIT compiles at every start, where these loops are precompiled.
+    /// </summary>
+    private static int[] SlotsOf(List<string> names, Dictionary<string, int> slotOf)
+    {
+        var slots = new int[names.Count];
+        for (int k = 0; k < slots.Length; k++) slots[k] = names[k].Length == 0 ? -1 : slotOf[names[k]];
+        return slots;
+    }
+
     /// <summary>Frees each intermediate after its last reader, so peak memory follows live values, not all values.</summary>
     private void AssignReleases()
     {
-        var lastUse = new int[SlotNames.Length];
-        Array.Fill(lastUse, -1);
+        var lastUse = IntArrays.Filled(SlotNames.Length, -1);
         for (int k = 0; k < Steps.Length; k++)
         {
             foreach (int s in Steps[k].Inputs) if (s >= 0) lastUse[s] = k;
@@ -196,8 +211,7 @@ internal sealed class ExecutionPlan
                     if (SlotOf.TryGetValue(name, out int s)) lastUse[s] = k;
             foreach (int s in Steps[k].Outputs) if (s >= 0 && lastUse[s] < k) lastUse[s] = k;
         }
-        var producer = new int[SlotNames.Length];
-        Array.Fill(producer, -1);
+        var producer = IntArrays.Filled(SlotNames.Length, -1);
         for (int k = 0; k < Steps.Length; k++)
             foreach (int s in Steps[k].Outputs) if (s >= 0) producer[s] = k;
         Producer = producer;

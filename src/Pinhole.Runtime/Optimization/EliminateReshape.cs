@@ -18,7 +18,7 @@ internal sealed class EliminateReshape : IGraphRewrite
     {
         if (node is not { OpType: "Reshape", Domain: "" } || node.Inputs.Count != 2 || node.Outputs.Count != 1) return false;
         if (rewriter.Shapes.Known(node.Inputs[0]) is { } inShape && rewriter.Shapes.Known(node.Outputs[0]) is { } outShape
-            && inShape.AsSpan().SequenceEqual(outShape) && Bypass.TryBypass(rewriter, node))
+            && ShapeArrays.Equal(inShape, outShape) && Bypass.TryBypass(rewriter, node))
             return true;
         var inner = rewriter.Producer(node.Inputs[0]);
         if (inner is not { OpType: "Reshape", Domain: "" } || inner.Inputs.Count != 2) return false;

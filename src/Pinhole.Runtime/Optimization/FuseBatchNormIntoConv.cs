@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using Pinhole.IR;
 
 namespace Pinhole.Runtime.Optimization;
@@ -26,7 +25,7 @@ internal sealed class FuseBatchNormIntoConv : IGraphRewrite
         if (conv is not { OpType: "Conv", Domain: "" } || conv.Outputs.Count != 1 || !rewriter.IsOnlyUsedBy(conv.Outputs[0], node)) return false;
         var p = ChannelScale.Parameters(rewriter, node);
         if (p is null) return false;
-        var (scale, shift) = p.Value;
+        var (scale, shift) = p;
         if (!ChannelScale.TryScaleConv(rewriter, conv, scale, shift, out var fused)) return false;
         fused.Outputs[0] = node.Outputs[0];
         rewriter.Replace(node, fused, conv);
@@ -34,11 +33,14 @@ internal sealed class FuseBatchNormIntoConv : IGraphRewrite
     }
 }
 
+/// <summary>A per-channel affine map y·s + t (a class, not a nullable tuple, whose instantiation the JIT compiles at every start).</summary>
+internal sealed record ChannelAffine(float[] Scale, float[] Shift);
+
 /// <summary>Folding per-output-channel affine maps (y·s + t) into the weights and bias of a Conv.</summary>
 internal static class ChannelScale
 {
     /// <summary>A BatchNormalization's per-channel scale s = γ / √(var + ε) and shift t = β − mean·s, when all are constant floats.</summary>
-    public static (float[] Scale, float[] Shift)? Parameters(GraphRewriter r, Node bn)
+    public static ChannelAffine? Parameters(GraphRewriter r, Node bn)
     {
         var t = new Tensor[4];
         for (int k = 0; k < 4; k++)
@@ -61,7 +63,7 @@ internal static class ChannelScale
             s[c] = (float)sc;
             shift[c] = (float)(beta[c] - (mean[c] * sc));
         }
-        return (s, shift);
+        return new ChannelAffine(s, shift);
     }
 
     /// <summary>
@@ -128,19 +130,12 @@ internal static class ChannelScale
     }
 
     /// <summary>
-    /// dst = src * s (the same span or disjoint ones), with Vector128 over pointers: TensorPrimitives' float instantiations
-    /// (15 methods, the Vector512 paths included) were JIT-compiled at every process start for a loop this simple. This
-    /// one is too (ReadyToRun leaves methods with vector code to the JIT), but as 3 small methods.
+    /// dst = src * s (the same span or disjoint ones), as a scalar loop. It runs once per weight at load, where
+    /// ReadyToRun code serves: a vector loop (TensorPrimitives, or Vector128 over pointers) has its precompiled code
+    /// rejected on this CPU and first runs JIT-compiled at tier 0.
     /// </summary>
-    private static unsafe void Scale(ReadOnlySpan<float> src, float s, Span<float> dst)
+    private static void Scale(ReadOnlySpan<float> src, float s, Span<float> dst)
     {
-        int i = 0, n = src.Length;
-        fixed (float* ps = src)
-        fixed (float* pd = dst)
-        {
-            var vs = Vector128.Create(s);
-            for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.Load(ps + i) * vs, pd + i);
-            for (; i < n; i++) pd[i] = ps[i] * s;
-        }
+        for (int i = 0; i < src.Length; i++) dst[i] = src[i] * s;
     }
 }

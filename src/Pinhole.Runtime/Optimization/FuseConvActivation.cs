@@ -25,13 +25,19 @@ internal sealed class FuseConvActivation : IGraphRewrite
         if (act is null) return false;
         var fused = new Node("FusedConv", conv.Inputs, [node.Outputs[0]], "com.microsoft", conv.Name);
         foreach (var (k, v) in conv.Attributes) fused.Attributes[k] = v;
-        fused.Attributes["activation"] = NodeAttribute.Of("activation", act.Value.Name);
-        if (act.Value.Parameters.Length > 0) fused.Attributes["activation_params"] = NodeAttribute.Of("activation_params", act.Value.Parameters);
+        fused.Attributes["activation"] = NodeAttribute.Of("activation", act.Name);
+        if (act.Parameters.Length > 0) fused.Attributes["activation_params"] = NodeAttribute.Of("activation_params", act.Parameters);
         rewriter.EnsureOpset("com.microsoft", 1);
         rewriter.Replace(node, fused, conv);
         return true;
     }
 }
+
+/// <summary>
+/// An activation as ORT's fused linear-algebra ops take it. A class, not a nullable tuple: Nullable over a tuple is an
+/// instantiation the JIT compiles at every start.
+/// </summary>
+internal sealed record ParsedActivation(string Name, float[] Parameters);
 
 /// <summary>An activation node read as the (name, parameters) pair that ORT's fused linear-algebra ops take.</summary>
 internal static class Activation
@@ -40,15 +46,15 @@ internal static class Activation
     /// The activation <paramref name="node"/> computes, or null when it is none that the fused op accepts: FusedConv
     /// takes Relu, Tanh, Sigmoid, LeakyRelu, Clip and HardSigmoid; FusedGemm takes those but Clip, plus Elu, Selu and Softplus.
     /// </summary>
-    public static (string Name, float[] Parameters)? Parse(GraphRewriter r, Node node, bool forConv)
+    public static ParsedActivation? Parse(GraphRewriter r, Node node, bool forConv)
     {
         if (node.Domain.Length != 0 || node.Inputs.Count == 0 || node.Inputs[0].Length == 0) return null;
         float Attr(string name, float def) => node.Attributes.TryGetValue(name, out var a) ? a.Float : def;
         switch (node.OpType)
         {
-            case "Relu" or "Tanh" or "Sigmoid": return (node.OpType, []);
-            case "LeakyRelu": return ("LeakyRelu", [Attr("alpha", 0.01f)]);
-            case "HardSigmoid": return ("HardSigmoid", [Attr("alpha", 0.2f), Attr("beta", 0.5f)]);
+            case "Relu" or "Tanh" or "Sigmoid": return new(node.OpType, []);
+            case "LeakyRelu": return new("LeakyRelu", [Attr("alpha", 0.01f)]);
+            case "HardSigmoid": return new("HardSigmoid", [Attr("alpha", 0.2f), Attr("beta", 0.5f)]);
             case "Clip" when forConv:
                 {
                     float min = float.MinValue, max = float.MaxValue;
@@ -70,11 +76,11 @@ internal static class Activation
                             max = hi.ReadOnlySpan<float>()[0];
                         }
                     }
-                    return ("Clip", [min, max]);
+                    return new("Clip", [min, max]);
                 }
-            case "Elu" when !forConv: return ("Elu", [Attr("alpha", 1f)]);
-            case "Selu" when !forConv: return ("Selu", [Attr("alpha", 1.67326319217681884765625f), Attr("gamma", 1.05070102214813232421875f)]);
-            case "Softplus" when !forConv: return ("Softplus", []);
+            case "Elu" when !forConv: return new("Elu", [Attr("alpha", 1f)]);
+            case "Selu" when !forConv: return new("Selu", [Attr("alpha", 1.67326319217681884765625f), Attr("gamma", 1.05070102214813232421875f)]);
+            case "Softplus" when !forConv: return new("Softplus", []);
         }
         return null;
     }

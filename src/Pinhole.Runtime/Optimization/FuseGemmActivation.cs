@@ -25,10 +25,10 @@ internal sealed class FuseGemmActivation : IGraphRewrite
         if (act is null) return false;
         var fused = new Node("FusedGemm", gemm.Inputs, [node.Outputs[0]], "com.microsoft", gemm.Name);
         foreach (var (k, v) in gemm.Attributes) fused.Attributes[k] = v;
-        fused.Attributes["activation"] = NodeAttribute.Of("activation", act.Value.Name);
-        string[] names = act.Value.Name == "Selu" ? ["activation_alpha", "activation_gamma"] : ["activation_alpha", "activation_beta"];
-        for (int k = 0; k < act.Value.Parameters.Length; k++)
-            fused.Attributes[names[k]] = NodeAttribute.Of(names[k], act.Value.Parameters[k]);
+        fused.Attributes["activation"] = NodeAttribute.Of("activation", act.Name);
+        string[] names = act.Name == "Selu" ? ["activation_alpha", "activation_gamma"] : ["activation_alpha", "activation_beta"];
+        for (int k = 0; k < act.Parameters.Length; k++)
+            fused.Attributes[names[k]] = NodeAttribute.Of(names[k], act.Parameters[k]);
         rewriter.EnsureOpset("com.microsoft", 1);
         rewriter.Replace(node, fused, gemm);
         return true;

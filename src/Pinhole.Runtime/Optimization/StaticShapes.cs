@@ -123,15 +123,23 @@ internal sealed class StaticShapes
                 }
             case "Concat":
                 {
-                    var parts = new List<long?>();
+                    // Arrays and loops, not a List<long?>: collections over long? are JIT-compiled at every start.
+                    var parts = new ShapeValue[n.Inputs.Count];
+                    int total = 0;
                     DataType? type = null;
-                    foreach (var i in n.Inputs)
+                    for (int k = 0; k < parts.Length; k++)
                     {
-                        if (ValueOf(i) is not { Scalar: false } x || (type is { } t && t != x.Type)) return null;
+                        if (ValueOf(n.Inputs[k]) is not { Scalar: false } x || (type is { } t && t != x.Type)) return null;
                         type = x.Type;
-                        parts.AddRange(x.Values);
+                        parts[k] = x;
+                        total += x.Values.Length;
                     }
-                    return type is null ? null : new ShapeValue([.. parts], false, type.Value);
+                    if (type is null) return null;
+                    var joined = new long?[total];
+                    int at = 0;
+                    foreach (var part in parts)
+                        for (int j = 0; j < part.Values.Length; j++) joined[at++] = part.Values[j];
+                    return new ShapeValue(joined, false, type.Value);
                 }
             case "Unsqueeze":
                 {

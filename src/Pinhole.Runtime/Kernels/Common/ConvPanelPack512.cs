@@ -15,7 +15,7 @@ namespace Pinhole.Runtime.Kernels;
 internal static unsafe class ConvPanelPack512
 {
     public static bool Supported(in ConvImage image, int nr) =>
-        nr == GemmKernels.Nr512 && Avx512F.IsSupported && image.Dw == 1 && image.Sw is 1 or 2;
+        nr == GemmKernels.Nr512 && Isa.HasAvx512F && image.Dw == 1 && image.Sw is 1 or 2;
 
     /// <summary>As <see cref="ConvImage.PackPanels"/>: rows pc..pc+kc, columns jc + p*32.. for panels p0..p1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -23,7 +23,7 @@ internal sealed unsafe class ConvWinograd
     [ThreadStatic] private static float[]? _zeroRow;
 
     /// <summary>The vector transforms need AVX-512F permutes; elsewhere the implicit GEMM is used.</summary>
-    public static bool Supported(GemmIsa isa) => isa == GemmIsa.Vector512 && Avx512F.IsSupported;
+    public static bool Supported(GemmIsa isa) => isa == GemmIsa.Vector512 && Isa.HasAvx512F;
 
     /// <summary>Whether F(2x2, 3x3) should beat the implicit GEMM: enough channels, and tile rows that fill 16-lane vectors well.</summary>
     public static bool Worthwhile(int m, int c, int ow)

@@ -12,7 +12,7 @@ internal static unsafe class GemmKernel512Rows7
 {
     public const int Rows = 7, Cols = 32;
 
-    public static bool Supported => Avx512F.IsSupported;
+    public static bool Supported => Isa.HasAvx512F;
 
     /// <summary>The tile; with <paramref name="prefetchAhead"/> above 0, also prefetches b's rows that far ahead into L2.</summary>
     public static void Run(nint kc, float* a, nint aStride, float* b, float* tile, bool accumulate, nint prefetchAhead)

@@ -25,6 +25,13 @@ public static class Isa
         : Vector256.IsHardwareAccelerated ? GemmIsa.Vector256
         : Vector128.IsHardwareAccelerated ? GemmIsa.Vector128 : GemmIsa.Scalar;
 
+    /// <summary>
+    /// Avx512F.IsSupported, read once. Predicates that choose a kernel at prepare read this instead: a method that
+    /// queries an instruction set itself has its ReadyToRun code rejected on this CPU, so it and every callee it would
+    /// have inlined run JIT-compiled at tier 0 during model loading. (Kernels keep querying directly: there the JIT folds it.)
+    /// </summary>
+    public static bool HasAvx512F { get; } = Avx512F.IsSupported;
+
     /// <summary>The path kernels use by default (declared after <see cref="Widest"/>: static initializers run in text order).</summary>
     public static GemmIsa Default { get; } = Choose(Environment.GetEnvironmentVariable("PINHOLE_ISA"));
 

@@ -7,12 +7,7 @@ public static class LinalgConv
     public static int[] Ints(KernelInfo info, string name, int rank, int defaultValue)
     {
         var v = info.GetInts(name);
-        if (v == null)
-        {
-            var r = new int[rank];
-            Array.Fill(r, defaultValue);
-            return r;
-        }
+        if (v == null) return IntArrays.Filled(rank, defaultValue);
         if (v.Length != rank) throw info.Invalid($"attribute '{name}' has {v.Length} values, expected {rank}");
         var result = new int[rank];
         for (int i = 0; i < rank; i++) result[i] = checked((int)v[i]);

@@ -674,7 +674,10 @@ public static unsafe class Linalg
                 float* src = b + ((nint)pc * ldb) + j0;
                 if (w == nr)
                 {
-                    for (int kk = 0; kk < kc; kk++) CopyFloats(src + (kk * ldb), panel + ((nint)kk * nr), nr);
+                    // The runtime's memmove, not CopyFloats: a method that inlines vector code has its ReadyToRun code
+                    // rejected on this CPU, and weights are packed at load, before the JIT has compiled anything.
+                    long rowBytes = (long)nr * sizeof(float);
+                    for (int kk = 0; kk < kc; kk++) Buffer.MemoryCopy(src + (kk * ldb), panel + ((nint)kk * nr), rowBytes, rowBytes);
                 }
                 else
                 {

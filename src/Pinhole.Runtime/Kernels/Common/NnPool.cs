@@ -57,12 +57,7 @@ internal sealed class NnPoolKernel : OpKernel
     private string DefaultVariant => _kind != NnPoolKind.Lp && _kernel.Length <= 2 && Array.TrueForAll(_dilations, d => d == 1) && NnFast.Enabled
         ? "row-buffer vector" : "general";
 
-    private static long[] Ones(int n)
-    {
-        var r = new long[n];
-        Array.Fill(r, 1L);
-        return r;
-    }
+    private static long[] Ones(int n) => IR.ShapeArrays.Repeat(1L, n);
 
     private static int[] Ints(KernelInfo info, long[] values, string name, int min)
     {

@@ -89,9 +89,18 @@ public static class TensorMoves
         Dispatch(destination.Type, ref action);
     }
 
+    /// <summary>
+    /// A plain loop, not Span.Fill: constant folding fills whole weight tensors at load (ShuffleNet's come from
+    /// ConstantOfShape), and Span.Fill's instantiations are JIT-compiled at every process start, at tier 0 first.
+    /// </summary>
     private readonly struct FillAction(Tensor destination, Tensor value) : IElementAction
     {
-        public void Invoke<T>() => Elements<T>(destination).Fill(Elements<T>(value)[0]);
+        public void Invoke<T>()
+        {
+            var elements = Elements<T>(destination);
+            T fill = Elements<T>(value)[0];
+            for (int i = 0; i < elements.Length; i++) elements[i] = fill;
+        }
     }
 
     /// <summary>

@@ -218,8 +218,8 @@ internal sealed class Conv : OpKernel
 
     private static int[] Attr(KernelContext context, long[]? v, int rank, int def, string name)
     {
+        if (v == null) return IntArrays.Filled(rank, def);
         var r = new int[rank];
-        if (v == null) { Array.Fill(r, def); return r; }
         if (v.Length != rank) throw context.Error($"attribute '{name}' has {v.Length} values, expected {rank}");
         for (int i = 0; i < rank; i++) r[i] = checked((int)v[i]);
         return r;
