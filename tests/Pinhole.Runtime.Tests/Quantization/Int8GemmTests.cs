@@ -147,6 +147,30 @@ public unsafe class Int8GemmTests
     }
 
     [Fact]
+    public void CountsThatStopEarlyDecideAsFullCounts()
+    {
+        // Many rows, each with 0-3 saturating pairs and quads: a count that stops once above the limit is above it
+        // exactly when the full count is, and equals the full count otherwise.
+        Gen.Select(Gen.Int[1, 40], Gen.Int[1, 40], Gen.Int[0, 30], Gen.Int[0, 1000]).Sample(t =>
+        {
+            var (rows, depth, limit, seed) = t;
+            var rng = new Random(seed);
+            var w = new sbyte[rows * depth];
+            for (int i = 0; i < w.Length; i++) w[i] = (sbyte)(rng.Next(4) == 0 ? rng.Next(-128, 128) : rng.Next(-20, 21));
+            foreach (var count in new Func<long, long>[]
+            {
+                stop => Int8PackedWeights.SaturatingPairs(w, rows, depth, depth, stop),
+                stop => Int8PackedWeights.QuadResiduals(w, rows, depth, depth, stop),
+            })
+            {
+                long full = count(long.MaxValue), stopped = count(limit);
+                Assert.Equal(full > limit, stopped > limit);
+                if (full <= limit) Assert.Equal(full, stopped);
+            }
+        }, iter: 300);
+    }
+
+    [Fact]
     public void SaturatingPairsSelectTheInt16Layout()
     {
         // 127 + 2 > 128: VPMADDUBSW could saturate 255 * 127 + 255 * 2 = 32895; the int16 layout keeps the sum exact.

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -89,9 +90,11 @@ internal sealed class Int8PackedWeights
     {
         if (rows < 0 || depth < 0 || ld < depth || (rows > 0 && depth > 0 && (long)(rows - 1) * ld + depth > w.Length))
             throw new ArgumentException($"weights too small for {rows}x{depth} with stride {ld}", nameof(w));
-        long saturating = SaturatingPairs(w, rows, depth, ld);
-        bool wide = layout ?? saturating * MaxSaturatingShare > (long)rows * (depth / 2);
-        bool useQuads = !wide && (quads ?? QuadResiduals(w, rows, depth, ld) * MaxQuadShare <= (long)rows * depth);
+        // Each count stops once it decides (packing runs over every weight at load).
+        bool wide = layout ?? SaturatingPairs(w, rows, depth, ld, stopAbove: (long)rows * (depth / 2) / MaxSaturatingShare)
+            * MaxSaturatingShare > (long)rows * (depth / 2);
+        bool useQuads = !wide && (quads ?? QuadResiduals(w, rows, depth, ld, stopAbove: (long)rows * depth / MaxQuadShare)
+            * MaxQuadShare <= (long)rows * depth);
         int g = wide ? 2 : 4;
         int groups = (depth + g - 1) / g;
         groups += groups & 1;
@@ -189,8 +192,8 @@ internal sealed class Int8PackedWeights
             }
     }
 
-    /// <summary>How many weights the quad bound would shrink.</summary>
-    public static long QuadResiduals(ReadOnlySpan<sbyte> w, int rows, int depth, int ld)
+    /// <summary>How many weights the quad bound would shrink (once more than <paramref name="stopAbove"/>, some count above it).</summary>
+    public static long QuadResiduals(ReadOnlySpan<sbyte> w, int rows, int depth, int ld, long stopAbove = long.MaxValue)
     {
         long count = 0;
         var positions = new List<int>();
@@ -201,18 +204,19 @@ internal sealed class Int8PackedWeights
             values.Clear();
             Shrunk(w.Slice(i * ld, depth), quads: true, positions, values);
             count += positions.Count;
+            if (count > stopAbove) break;
         }
         return count;
     }
 
     /// <summary>Whether some pair (w[2p], w[2p+1]) of a row has |w0| + |w1| > 128, which VPMADDUBSW could saturate with u8 activations.</summary>
-    public static bool CanSaturate(ReadOnlySpan<sbyte> w, int rows, int depth, int ld) => SaturatingPairs(w, rows, depth, ld) > 0;
+    public static bool CanSaturate(ReadOnlySpan<sbyte> w, int rows, int depth, int ld) => SaturatingPairs(w, rows, depth, ld, stopAbove: 0) > 0;
 
-    /// <summary>How many pairs (w[2p], w[2p+1]) have |w0| + |w1| > 128.</summary>
-    public static long SaturatingPairs(ReadOnlySpan<sbyte> w, int rows, int depth, int ld)
+    /// <summary>How many pairs (w[2p], w[2p+1]) have |w0| + |w1| > 128 (once more than <paramref name="stopAbove"/>, some count above it).</summary>
+    public static long SaturatingPairs(ReadOnlySpan<sbyte> w, int rows, int depth, int ld, long stopAbove = long.MaxValue)
     {
         long count = 0;
-        for (int i = 0; i < rows; i++) count += Over(w.Slice(i * ld, depth), quads: false, firstOnly: false);
+        for (int i = 0; i < rows && count <= stopAbove; i++) count += Over(w.Slice(i * ld, depth), quads: false, firstOnly: false);
         return count;
     }
 
@@ -223,6 +227,7 @@ internal sealed class Int8PackedWeights
     /// How many pairs (or, with <paramref name="quads"/>, quads) of a row exceed magnitude 128; with <paramref name="firstOnly"/>,
     /// 0 or 1 for whether any does. A pair is (w[2j], w[2j + 1]); quads are pairs j and j + 2 of each 8-weight block.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Sum
     internal static int Over(ReadOnlySpan<sbyte> row, bool quads, bool firstOnly)
     {
         int count = 0, k = 0;
@@ -278,7 +283,11 @@ internal sealed class Int8PackedWeights
         return count;
     }
 
-    /// <summary>The sum of a row's weights.</summary>
+    /// <summary>
+    /// The sum of a row's weights. Compiled optimized at first call: vector code has its ReadyToRun code rejected on this
+    /// CPU, and at tier 0 (where a model's weights are packed, during loading) each vector helper is a call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Sum(ReadOnlySpan<sbyte> row)
     {
         int s = 0, k = 0;
@@ -298,20 +307,30 @@ internal sealed class Int8PackedWeights
     }
 
     /// <summary>One row into its panel as it is: groups of 4 bytes (u8 layout) or of 2 int16 (wide layout), every <paramref name="step"/> bytes.</summary>
-    private static void PackRow(ReadOnlySpan<sbyte> row, byte[] data, int at, int step, bool wide)
+    /// <remarks>
+    /// Pointers, not MemoryMarshal.Read/Write: those generic instantiations are JIT-compiled at every start and, at tier 0
+    /// during loading, were a call per 4 bytes.
+    /// </remarks>
+    private static unsafe void PackRow(ReadOnlySpan<sbyte> row, byte[] data, int at, int step, bool wide)
     {
-        var bytes = MemoryMarshal.AsBytes(row);
+        // The last group (4 bytes in either layout) must lie inside data: the writes below are unchecked.
+        int groups = wide ? (row.Length + 1) / 2 : (row.Length + 3) / 4;
+        if (row.Length > 0 && (at < 0 || at + ((long)(groups - 1) * step) + 4 > data.Length)) throw new ArgumentOutOfRangeException(nameof(at));
         int k = 0;
-        if (!wide)
+        fixed (sbyte* src = row)
+        fixed (byte* dst = data)
         {
-            for (; k + 4 <= row.Length; k += 4, at += step) MemoryMarshal.Write(data.AsSpan(at), MemoryMarshal.Read<uint>(bytes.Slice(k)));
-            for (int t = 0; k + t < row.Length; t++) data[at + t] = bytes[k + t];
-            return;
-        }
-        for (; k < row.Length; k += 2, at += step)
-        {
-            MemoryMarshal.Write(data.AsSpan(at), (short)row[k]);
-            if (k + 1 < row.Length) MemoryMarshal.Write(data.AsSpan(at + 2), (short)row[k + 1]);
+            if (!wide)
+            {
+                for (; k + 4 <= row.Length; k += 4, at += step) Unsafe.WriteUnaligned(dst + at, Unsafe.ReadUnaligned<uint>(src + k));
+                for (int t = 0; k + t < row.Length; t++) dst[at + t] = (byte)src[k + t];
+                return;
+            }
+            for (; k < row.Length; k += 2, at += step)
+            {
+                Unsafe.WriteUnaligned(dst + at, (short)src[k]);
+                if (k + 1 < row.Length) Unsafe.WriteUnaligned(dst + at + 2, (short)src[k + 1]);
+            }
         }
     }
 }
