@@ -24,6 +24,12 @@ public static class Program
             QuickRun.RunConvs(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2..]);
             return;
         }
+        if (args.Length > 1 && args[0] == "kernel")
+        {
+            // kernel KC: the Vector512 GEMM micro-kernel alone, operands in L1 (see KernelTiming).
+            KernelTiming.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
         if (args.Length > 1 && args[0] == "pack")
         {
             // pack SHAPE...: the implicit GEMM's panel packing alone (see PackTiming).
