@@ -18,6 +18,30 @@ public class LinalgTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Isas))]
+    public void ThreadedGemmWithPackedBMatchesNaiveReference(GemmIsa isa)
+    {
+        // Several whole column panels and a partial one, split among threads (each packs its own panels of B row by row),
+        // over more than one k block.
+        var rng = new Random(7);
+        foreach (var (m, n, k) in new[] { (40, 200, 300), (9, 97, 140), (130, 64, 33) })
+            foreach (int threads in new[] { 2, 3 })
+            {
+                int ldb = n + 5, ldc = n + 1;
+                var a = Random(rng, m * k);
+                var b = Random(rng, k * ldb);
+                var c = new float[m * ldc];
+                var expected = new float[m * ldc];
+                LinalgHelpers.NaiveGemm(false, false, m, n, k, 1f, a, k, b, ldb, 0f, expected, ldc);
+                Kernels.Linalg.Gemm(false, false, m, n, k, 1f, a, k, b, ldb, 0f, c, ldc, threads, isa);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++)
+                        Assert.True(Math.Abs(expected[(i * ldc) + j] - c[(i * ldc) + j]) <= 1e-4f * (1 + k),
+                            $"{isa} m={m} n={n} k={k} threads={threads} at ({i},{j})");
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
     public void GemmMatchesNaiveReference(GemmIsa isa)
     {
         var rng = new Random(42);
