@@ -24,6 +24,12 @@ public static class Program
             QuickRun.RunConvs(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2..]);
             return;
         }
+        if (args.Length > 2 && args[0] == "qpool")
+        {
+            // qpool THREADS SHAPE...: uint8 MaxPool 3x3 stride 2 (see Int8PoolBenchmarks).
+            QuickRun.RunPools(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2..]);
+            return;
+        }
         if (args.Length > 1 && args[0] == "kernel")
         {
             // kernel KC: the Vector512 GEMM micro-kernel alone, operands in L1 (see KernelTiming).

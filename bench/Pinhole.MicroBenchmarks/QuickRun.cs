@@ -69,6 +69,33 @@ internal static class QuickRun
         }
     }
 
+    /// <summary>qpool THREADS SHAPE...: the uint8 MaxPool 3x3 stride 2 of <see cref="Int8PoolBenchmarks"/>, median of 2000 runs.</summary>
+    public static void RunPools(int threads, IEnumerable<string> shapes)
+    {
+        foreach (string shape in shapes)
+        {
+            var times = new List<double>();
+            string variant = "";
+            void Observe(NodeExecution e)
+            {
+                if (e.Node.Name != "pool") return;
+                times.Add(e.Elapsed.TotalMilliseconds);
+                variant = e.Variant;
+            }
+            var (session, inputs) = Int8PoolBenchmarks.Create(shape, threads, Observe);
+            using (session)
+            {
+                for (int i = 0; i < 2000; i++) session.Run(inputs);
+                times.Clear();
+                for (int i = 0; i < 2000; i++) session.Run(inputs);
+                times.Sort();
+                var (planes, size) = Int8PoolBenchmarks.Parse(shape);
+                double median = times[times.Count / 2];
+                Console.WriteLine($"qpool {shape} [{variant}] ({threads} thread(s)): median {median * 1000:F1} us = {planes * size * size / median / 1e6:F2} GB/s in (best {times[0] * 1000:F1} us)");
+            }
+        }
+    }
+
     public static void Run(int repeats)
     {
         Console.WriteLine($"Default path: {Isa.Name(Isa.Default)}; GFLOP/s by CPU time (wall); best of {repeats}");

@@ -119,6 +119,51 @@ public class FastPathTests
         }, iter: 200);
     }
 
+    [Fact]
+    public void Int8DirectMaxPoolMatchesADirectMaximum()
+    {
+        // 3x3 across strides 1 and 2, any stride down, asymmetric padding; rows of up to four 64-output blocks, partial last blocks.
+        Gen.Select(Gen.Int[1, 30], Gen.Int[1, 200], Gen.Int[1, 2], Gen.Int[1, 3], Gen.Int[0, 2].Array[4], Gen.Bool).Sample(t =>
+        {
+            var (h, w, sw, sh, pads, signed) = t;
+            int top = pads[0], left = pads[1], bottom = pads[2], right = pads[3];
+            if (h + top + bottom < 3 || w + left + right < 3) return;
+            int oh = ((h + top + bottom - 3) / sh) + 1, ow = ((w + left + right - 3) / sw) + 1;
+            var g = new Kernels.NnPool2D(h, w, oh, ow, 3, 3, sh, sw, top, left, bottom, right, Max: true, CountIncludePad: false);
+            if (!Kernels.NnPoolDirectInt8.Supports(g)) return;
+            var rng = new Random((h * 131) + w);
+            var x = new byte[3 * h * w];
+            rng.NextBytes(x);
+            var expected = new byte[3 * oh * ow];
+            for (int p = 0; p < 3; p++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        int best = signed ? sbyte.MinValue : byte.MinValue;
+                        for (int ky = 0; ky < 3; ky++)
+                            for (int kx = 0; kx < 3; kx++)
+                            {
+                                int iy = (oy * sh) - top + ky, ix = (ox * sw) - left + kx;
+                                if ((uint)iy >= (uint)h || (uint)ix >= (uint)w) continue;
+                                byte v = x[(((p * h) + iy) * w) + ix];
+                                best = Math.Max(best, signed ? (sbyte)v : v);
+                            }
+                        expected[(((p * oh) + oy) * ow) + ox] = (byte)best;
+                    }
+            // Guard bytes after the output: nothing may be written past it.
+            var y = new byte[(3 * oh * ow) + 64];
+            y.AsSpan(3 * oh * ow).Fill(0xA5);
+            unsafe
+            {
+                fixed (byte* px = x)
+                fixed (byte* py = y)
+                    Kernels.NnPoolDirectInt8.Run(px, py, 3, g, 2, signed);
+            }
+            Assert.Equal(expected, y.AsSpan(0, 3 * oh * ow).ToArray());
+            Assert.All(y.AsSpan(3 * oh * ow).ToArray(), b => Assert.Equal(0xA5, b));
+        }, iter: 300);
+    }
+
     [Theory]
     [InlineData(3, 2, 1, 1)]
     [InlineData(2, 2, 0, 0)]

@@ -144,6 +144,15 @@ internal sealed class NnPoolKernel : OpKernel
         {
             var g = new NnPool2D(inSize[1], inSize[2], outSize[1], outSize[2], k[1], k[2], s[1], s[2],
                 padBegin[1], padBegin[2], padEnd[1], padEnd[2], true, _countIncludePad);
+            if (NnPoolDirectInt8.Supports(g))
+            {
+                _lastPath = "3x3 direct int8/avx512";
+                var direct = context.OutputUninitialized(0, x.Type, outShape);
+                fixed (byte* px = x.Bytes())
+                fixed (byte* py = direct.Bytes())
+                    NnPoolDirectInt8.Run(px, py, x.Shape[0] * x.Shape[1], g, context.Options.IntraOpThreads, signed: x.Type == DataType.Int8);
+                return;
+            }
             if (NnPoolInt8.Supports(g))
             {
                 _lastPath = "row-buffer int8";
