@@ -58,11 +58,15 @@ classes["everything else"][3] += sum(ort.values())  # ORT's own nodes (layout tr
 p50 = ours["latency_ms"]["p50"]
 print(f"### {name} ({threads} thread{'s' if threads != '1' else ''}; Pinhole p50 {p50:.2f} ms; ORT's traced run {sum(c[3] for c in classes.values()):.2f} ms, its profiler included)")
 print()
-print("| kernel class | nodes | M multiply-adds | Pinhole ms | G MAC/s | ORT ms | G MAC/s | Pinhole / ORT |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+# Multiply-adds per 512-bit multiply instruction: ORT's VPDPBUSD does 64; Pinhole's pairs VPMADDUBSW + VPMADDWD 64 per
+# two, quads 128 per three, int16 VPMADDWD 32 per one. Their quotient is the ratio the instruction alone imposes.
+ceiling = {"u8 pairs": 2.0, "u8 quads": 1.5, "int16": 2.0}
+print("| kernel class | nodes | M multiply-adds | Pinhole ms | G MAC/s | ORT ms | G MAC/s | Pinhole / ORT | instruction ratio |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for k, (count, m, t, o) in sorted(classes.items(), key=lambda kv: -kv[1][2]):
     rate = lambda ms: f"{m / ms / 1e6:.0f}" if m and ms else ""
-    print(f"| {k} | {count} | {m / 1e6:.1f} | {t:.3f} | {rate(t)} | {o:.3f} | {rate(o)} | {t / o if o else float('nan'):.2f} |")
+    limit = next((f"{v:.1f}" for layout, v in ceiling.items() if "GEMM" in k and k.endswith(layout)), "")
+    print(f"| {k} | {count} | {m / 1e6:.1f} | {t:.3f} | {rate(t)} | {o:.3f} | {rate(o)} | {t / o if o else float('nan'):.2f} | {limit} |")
 print()
 EOF
 done
