@@ -77,12 +77,11 @@ internal static unsafe class NnPoolDirectInt8
             Any2 = M2 != Vector512<byte>.Zero;
         }
 
-        /// <summary>All bits set in lanes j with 0 &lt;= start + j &lt; width.</summary>
+        /// <summary>All bits set in lanes j with 0 &lt;= start + j &lt; width: lo &lt;= j &lt; hi.</summary>
         private static Vector512<byte> Inside(int start, int width)
         {
-            Span<byte> lanes = stackalloc byte[64];
-            for (int j = 0; j < 64; j++) lanes[j] = (uint)(start + j) < (uint)width ? (byte)0xFF : (byte)0;
-            return Vector512.Create((ReadOnlySpan<byte>)lanes);
+            byte lo = (byte)Math.Clamp(-(long)start, 0, 64), hi = (byte)Math.Clamp((long)width - start, 0, 64);
+            return Vector512.GreaterThanOrEqual(Vector512<byte>.Indices, Vector512.Create(lo)) & Vector512.LessThan(Vector512<byte>.Indices, Vector512.Create(hi));
         }
     }
 
@@ -92,13 +91,10 @@ internal static unsafe class NnPoolDirectInt8
         public void Invoke(int index)
         {
             int from = (int)((long)planes * index / chunks), to = (int)((long)planes * (index + 1) / chunks);
-            // Rows above and below the plane read a row of the type's minimum.
+            // Rows above and below the plane read a row of the type's minimum (allocated once per thread, refilled when the type changes).
             var fill = _fillRow;
-            if (fill == null || fill.Length < g.InW || fill[0] != T.Lowest)
-            {
-                _fillRow = fill = new byte[Math.Max(g.InW, 256)];
-                Array.Fill(fill, T.Lowest);
-            }
+            if (fill == null || fill.Length < g.InW) _fillRow = fill = new byte[Math.Max(g.InW, 256)];
+            if (fill[0] != T.Lowest || fill[^1] != T.Lowest) fill.AsSpan().Fill(T.Lowest);
             fixed (byte* low = fill)
             {
                 for (int p = from; p < to; p++)
