@@ -147,6 +147,49 @@ public unsafe class Int8GemmTests
     }
 
     [Fact]
+    public void VectorizedShrinkingMatchesTheBoundsOneWeightAtATime()
+    {
+        // Pairs: the second weight of a pair over 128 becomes sign(w1)(128 - |w0|). Quads (k, k + 1, k + 4, k + 5 and
+        // k + 2, k + 3, k + 6, k + 7 of each 8-weight block): magnitudes kept in that order up to a budget of 128.
+        Gen.Select(Gen.Int[1, 70], Gen.Int[0, 3], Gen.Int[0, 1000], Gen.Bool).Sample(t =>
+        {
+            var (depth, spread, seed, quads) = t;
+            var rng = new Random(seed);
+            int range = spread switch { 0 => 30, 1 => 64, 2 => 100, _ => 128 };
+            var row = new sbyte[depth];
+            for (int k = 0; k < depth; k++) row[k] = (sbyte)Math.Clamp(rng.Next(-range, range + 1), -128, 127);
+            var expected = row.Select(v => (int)v).ToArray();
+            if (!quads)
+            {
+                for (int k = 1; k < depth; k += 2)
+                    if (Math.Abs(expected[k - 1]) + Math.Abs(expected[k]) > 128) expected[k] = Math.Sign(expected[k]) * (128 - Math.Abs(expected[k - 1]));
+            }
+            else
+            {
+                for (int b = 0; b < depth; b += 8)
+                    for (int half = 0; half < 4; half += 2)
+                    {
+                        int budget = 128;
+                        foreach (int d in new[] { 0, 1, 4, 5 })
+                        {
+                            int k = b + half + d;
+                            if (k >= depth) continue;
+                            int kept = Math.Min(Math.Abs(expected[k]), budget);
+                            budget -= kept;
+                            expected[k] = Math.Sign(expected[k]) * kept;
+                        }
+                    }
+            }
+            var positions = new List<int>();
+            var values = new List<int>();
+            Int8PackedWeights.Shrunk(row, quads, positions, values);
+            var changed = Enumerable.Range(0, depth).Where(k => expected[k] != row[k]).ToArray();
+            Assert.Equal(changed, positions);
+            Assert.Equal(changed.Select(k => expected[k]), values);
+        }, iter: 600);
+    }
+
+    [Fact]
     public void CountsThatStopEarlyDecideAsFullCounts()
     {
         // Many rows, each with 0-3 saturating pairs and quads: a count that stops once above the limit is above it

@@ -141,29 +141,50 @@ internal sealed class Int8PackedWeights
 
     /// <summary>
     /// Appends the position and the stored (shrunk) value of each weight of <paramref name="row"/> that the pair bound (or,
-    /// with <paramref name="quads"/>, the quad bound) shrinks: blocks of 16 weights are checked with vectors, and only the
-    /// 8-weight blocks of those over the bound are shrunk one weight at a time.
+    /// with <paramref name="quads"/>, the quad bound) shrinks, in increasing position. Blocks of 16 weights are checked with
+    /// vectors: only the pairs over the bound are shrunk, or the 8-weight blocks whose quads are.
     /// </summary>
     internal static void Shrunk(ReadOnlySpan<sbyte> row, bool quads, List<int> positions, List<int> values)
     {
         Span<int> block = stackalloc int[8];
-        for (int k = 0; k < row.Length; k += 16)
+        int k = 0;
+        if (Isa.HasVector128)
         {
-            int len = Math.Min(16, row.Length - k);
-            if (Over(row.Slice(k, len), quads, firstOnly: true) == 0) continue;
-            for (int b = k; b < k + len; b += 8)
+            for (; k + 16 <= row.Length; k += 16)
             {
-                int n = Math.Min(8, row.Length - b);
-                for (int t = 0; t < 8; t++) block[t] = t < n ? row[b + t] : 0;
-                if (quads) ShrinkQuads(block);
-                else ShrinkPairs(block);
-                for (int t = 0; t < n; t++)
+                uint mask = OverMask(row.Slice(k, 16), quads);
+                if (mask == 0) continue;
+                if (!quads)
                 {
-                    if (block[t] == row[b + t]) continue;
-                    positions.Add(b + t);
-                    values.Add(block[t]);
+                    // Bit j: pair (k + 2j, k + 2j + 1); its second weight becomes sign(w1)(128 - |w0|).
+                    for (; mask != 0; mask &= mask - 1)
+                    {
+                        int p = k + (2 * BitOperations.TrailingZeroCount(mask));
+                        int w0 = Math.Abs((int)row[p]), w1 = row[p + 1];
+                        positions.Add(p + 1);
+                        values.Add(Math.Sign(w1) * (128 - w0));
+                    }
+                    continue;
                 }
+                // Bits 0-1 are the first 8-weight block's quads, bits 2-3 the second's.
+                if ((mask & 3) != 0) ShrinkBlock(row, k, 8, quads: true, block, positions, values);
+                if ((mask & 12) != 0) ShrinkBlock(row, k + 8, 8, quads: true, block, positions, values);
             }
+        }
+        for (; k < row.Length; k += 8) ShrinkBlock(row, k, Math.Min(8, row.Length - k), quads, block, positions, values);
+    }
+
+    /// <summary>Shrinks the (up to) 8 weights at <paramref name="at"/> one by one and appends those that changed.</summary>
+    private static void ShrinkBlock(ReadOnlySpan<sbyte> row, int at, int n, bool quads, Span<int> block, List<int> positions, List<int> values)
+    {
+        for (int t = 0; t < 8; t++) block[t] = t < n ? row[at + t] : 0;
+        if (quads) ShrinkQuads(block);
+        else ShrinkPairs(block);
+        for (int t = 0; t < n; t++)
+        {
+            if (block[t] == row[at + t]) continue;
+            positions.Add(at + t);
+            values.Add(block[t]);
         }
     }
 
@@ -227,36 +248,17 @@ internal sealed class Int8PackedWeights
     /// How many pairs (or, with <paramref name="quads"/>, quads) of a row exceed magnitude 128; with <paramref name="firstOnly"/>,
     /// 0 or 1 for whether any does. A pair is (w[2j], w[2j + 1]); quads are pairs j and j + 2 of each 8-weight block.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Sum
     internal static int Over(ReadOnlySpan<sbyte> row, bool quads, bool firstOnly)
     {
         int count = 0, k = 0;
-        if (Vector128.IsHardwareAccelerated)
+        if (Isa.HasVector128)
         {
-            var limit = Vector128.Create(128);
-            var low = Vector128.Create(0xFFFF);
             for (; k + 16 <= row.Length; k += 16)
             {
-                var (lo, hi) = Vector128.Widen(Vector128.Create(row.Slice(k, 16)));
-                var a = Vector128.Abs(lo).AsInt32();
-                var b = Vector128.Abs(hi).AsInt32();
-                // Lane j: |w[2j]| + |w[2j + 1]| of one 8-weight block.
-                var pa = (a & low) + (a >>> 16);
-                var pb = (b & low) + (b >>> 16);
-                if (quads)
-                {
-                    // Lanes 0 and 1 become the block's two quads (pairs 0 + 2 and 1 + 3); lanes 2 and 3 repeat them.
-                    pa += Vector128.Shuffle(pa, Vector128.Create(2, 3, 0, 1));
-                    pb += Vector128.Shuffle(pb, Vector128.Create(2, 3, 0, 1));
-                }
-                var over = Vector128.GreaterThan(pa, limit) | Vector128.GreaterThan(pb, limit) << 1;
-                if (over == Vector128<int>.Zero) continue;
+                uint mask = OverMask(row.Slice(k, 16), quads);
+                if (mask == 0) continue;
                 if (firstOnly) return 1;
-                count += quads
-                    ? BitOperations.PopCount(Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pa, limit)) & 3)
-                        + BitOperations.PopCount(Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pb, limit)) & 3)
-                    : BitOperations.PopCount(Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pa, limit)))
-                        + BitOperations.PopCount(Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pb, limit)));
+                count += BitOperations.PopCount(mask);
             }
         }
         // The rest, from a whole block (k is a multiple of 16).
@@ -281,6 +283,29 @@ internal sealed class Int8PackedWeights
             }
         }
         return count;
+    }
+
+    /// <summary>
+    /// Which pairs (8 bits: pair j is weights 2j, 2j + 1) or quads (4 bits: bits 0-1 the first 8-weight block's quads, 2-3 the
+    /// second's) of 16 weights exceed magnitude 128. The only vector code of the checks: its callers keep their ReadyToRun
+    /// code (see <see cref="Isa.HasAvx512F"/>), and it is compiled optimized at its first call (see <see cref="Sum"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static uint OverMask(ReadOnlySpan<sbyte> sixteen, bool quads)
+    {
+        var limit = Vector128.Create(128);
+        var low = Vector128.Create(0xFFFF);
+        var (lo, hi) = Vector128.Widen(Vector128.Create(sixteen));
+        var a = Vector128.Abs(lo).AsInt32();
+        var b = Vector128.Abs(hi).AsInt32();
+        // Lane j: |w[2j]| + |w[2j + 1]| of one 8-weight block.
+        var pa = (a & low) + (a >>> 16);
+        var pb = (b & low) + (b >>> 16);
+        if (!quads) return Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pa, limit)) | (Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pb, limit)) << 4);
+        // Lanes 0 and 1 become the block's two quads (pairs 0 + 2 and 1 + 3); lanes 2 and 3 repeat them.
+        pa += Vector128.Shuffle(pa, Vector128.Create(2, 3, 0, 1));
+        pb += Vector128.Shuffle(pb, Vector128.Create(2, 3, 0, 1));
+        return (Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pa, limit)) & 3) | ((Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pb, limit)) & 3) << 2);
     }
 
     /// <summary>

@@ -32,6 +32,9 @@ public static class Isa
     /// </summary>
     public static bool HasAvx512F { get; } = Avx512F.IsSupported;
 
+    /// <summary>Vector128.IsHardwareAccelerated, read without making the caller query the ISA (see <see cref="HasAvx512F"/>).</summary>
+    public static bool HasVector128 { get; } = System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated;
+
     /// <summary>The path kernels use by default (declared after <see cref="Widest"/>: static initializers run in text order).</summary>
     public static GemmIsa Default { get; } = Choose(Environment.GetEnvironmentVariable("PINHOLE_ISA"));
 
