@@ -36,10 +36,24 @@ internal sealed unsafe class Int8MatMulPlan
         sbyte[] rows = values;
         if (!transposed)
         {
+            // In 64 x 64 tiles, by pointer: the checked element loop took about 2 ms for a 1000 x 1280 classifier at load.
             rows = new sbyte[values.Length];
-            for (int kk = 0; kk < k; kk++)
-                for (int j = 0; j < n; j++)
-                    rows[(j * k) + kk] = values[(kk * n) + j];
+            const int Tile = 64;
+            fixed (sbyte* src = values)
+            fixed (sbyte* dst = rows)
+            {
+                for (int k0 = 0; k0 < k; k0 += Tile)
+                    for (int j0 = 0; j0 < n; j0 += Tile)
+                    {
+                        int k1 = Math.Min(k, k0 + Tile), j1 = Math.Min(n, j0 + Tile);
+                        for (int j = j0; j < j1; j++)
+                        {
+                            sbyte* d = dst + ((nint)j * k);
+                            sbyte* s = src + j;
+                            for (int kk = k0; kk < k1; kk++) d[kk] = s[(nint)kk * n];
+                        }
+                    }
+            }
         }
         var packed = Int8PackedWeights.Pack(rows, n, k, k);
         return new Int8MatMulPlan(packed, new Int8Requant(packed.RowSums, zw, bias, scale, k, activationZero), zy);
