@@ -118,10 +118,11 @@ public unsafe class Int8GemmTests
     [Fact]
     public void VectorizedBoundChecksCountAsTheirDefinitions()
     {
-        // Rows of any length (vector blocks of 16 and scalar tails), weights near the bounds.
-        Gen.Select(Gen.Int[1, 70], Gen.Int[0, 3], Gen.Int[0, 1000]).Sample(t =>
+        // Rows of any length (vector blocks of 16, chunks of 64 blocks, scalar tails), weights near the bounds.
+        Gen.Select(Gen.Int[1, 70], Gen.Bool, Gen.Int[0, 3], Gen.Int[0, 1000]).Sample(t =>
         {
-            var (depth, spread, seed) = t;
+            var (length, longRow, spread, seed) = t;
+            int depth = longRow ? length * 31 : length;
             var rng = new Random(seed);
             int range = spread switch { 0 => 30, 1 => 64, 2 => 100, _ => 128 };
             var row = new sbyte[depth];
@@ -151,9 +152,10 @@ public unsafe class Int8GemmTests
     {
         // Pairs: the second weight of a pair over 128 becomes sign(w1)(128 - |w0|). Quads (k, k + 1, k + 4, k + 5 and
         // k + 2, k + 3, k + 6, k + 7 of each 8-weight block): magnitudes kept in that order up to a budget of 128.
-        Gen.Select(Gen.Int[1, 70], Gen.Int[0, 3], Gen.Int[0, 1000], Gen.Bool).Sample(t =>
+        Gen.Select(Gen.Int[1, 70], Gen.Bool, Gen.Int[0, 3], Gen.Int[0, 1000], Gen.Bool).Sample(t =>
         {
-            var (depth, spread, seed, quads) = t;
+            var (length, longRow, spread, seed, quads) = t;
+            int depth = longRow ? length * 31 : length; // up to 2170: several chunks of 64 blocks
             var rng = new Random(seed);
             int range = spread switch { 0 => 30, 1 => 64, 2 => 100, _ => 128 };
             var row = new sbyte[depth];

@@ -147,12 +147,14 @@ internal sealed class Int8PackedWeights
     internal static void Shrunk(ReadOnlySpan<sbyte> row, bool quads, List<int> positions, List<int> values)
     {
         Span<int> block = stackalloc int[8];
+        Span<byte> masks = stackalloc byte[MaskChunk];
         int k = 0;
         if (Isa.HasVector128)
         {
-            for (; k + 16 <= row.Length; k += 16)
+            for (int b = 0, blocks = 0; k + 16 <= row.Length; k += 16, b++)
             {
-                uint mask = OverMask(row.Slice(k, 16), quads);
+                if (b == blocks) (b, blocks) = (0, OverMasks(row[k..], quads, masks));
+                uint mask = masks[b];
                 if (mask == 0) continue;
                 if (!quads)
                 {
@@ -253,9 +255,11 @@ internal sealed class Int8PackedWeights
         int count = 0, k = 0;
         if (Isa.HasVector128)
         {
-            for (; k + 16 <= row.Length; k += 16)
+            Span<byte> masks = stackalloc byte[MaskChunk];
+            for (int b = 0, blocks = 0; k + 16 <= row.Length; k += 16, b++)
             {
-                uint mask = OverMask(row.Slice(k, 16), quads);
+                if (b == blocks) (b, blocks) = (0, OverMasks(row[k..], quads, masks));
+                uint mask = masks[b];
                 if (mask == 0) continue;
                 if (firstOnly) return 1;
                 count += BitOperations.PopCount(mask);
@@ -285,27 +289,45 @@ internal sealed class Int8PackedWeights
         return count;
     }
 
+    /// <summary>Whole 16-weight blocks whose masks <see cref="OverMasks"/> computes per call.</summary>
+    private const int MaskChunk = 64;
+
     /// <summary>
-    /// Which pairs (8 bits: pair j is weights 2j, 2j + 1) or quads (4 bits: bits 0-1 the first 8-weight block's quads, 2-3 the
-    /// second's) of 16 weights exceed magnitude 128. The only vector code of the checks: its callers keep their ReadyToRun
-    /// code (see <see cref="Isa.HasAvx512F"/>), and it is compiled optimized at its first call (see <see cref="Sum"/>).
+    /// For each whole 16-weight block of <paramref name="row"/>, up to <see cref="MaskChunk"/> of them, which pairs (8 bits:
+    /// pair j is weights 2j, 2j + 1) or quads (4 bits: bits 0-1 the first 8-weight block's quads, 2-3 the second's) exceed
+    /// magnitude 128. Returns the blocks done. The only vector code of the checks: its callers keep their ReadyToRun code
+    /// (see <see cref="Isa.HasAvx512F"/>), it is compiled optimized at its first call (see <see cref="Sum"/>), and it is
+    /// called once per 1024 weights.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static uint OverMask(ReadOnlySpan<sbyte> sixteen, bool quads)
+    private static int OverMasks(ReadOnlySpan<sbyte> row, bool quads, Span<byte> masks)
     {
+        int blocks = Math.Min(Math.Min(MaskChunk, masks.Length), row.Length / 16);
         var limit = Vector128.Create(128);
         var low = Vector128.Create(0xFFFF);
-        var (lo, hi) = Vector128.Widen(Vector128.Create(sixteen));
-        var a = Vector128.Abs(lo).AsInt32();
-        var b = Vector128.Abs(hi).AsInt32();
-        // Lane j: |w[2j]| + |w[2j + 1]| of one 8-weight block.
-        var pa = (a & low) + (a >>> 16);
-        var pb = (b & low) + (b >>> 16);
-        if (!quads) return Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pa, limit)) | (Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pb, limit)) << 4);
-        // Lanes 0 and 1 become the block's two quads (pairs 0 + 2 and 1 + 3); lanes 2 and 3 repeat them.
-        pa += Vector128.Shuffle(pa, Vector128.Create(2, 3, 0, 1));
-        pb += Vector128.Shuffle(pb, Vector128.Create(2, 3, 0, 1));
-        return (Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pa, limit)) & 3) | ((Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pb, limit)) & 3) << 2);
+        for (int b = 0; b < blocks; b++)
+        {
+            var (lo, hi) = Vector128.Widen(Vector128.Create(row.Slice(16 * b, 16)));
+            var a = Vector128.Abs(lo).AsInt32();
+            var c = Vector128.Abs(hi).AsInt32();
+            // Lane j: |w[2j]| + |w[2j + 1]| of one 8-weight block.
+            var pa = (a & low) + (a >>> 16);
+            var pc = (c & low) + (c >>> 16);
+            if (quads)
+            {
+                // Lanes 0 and 1 become the block's two quads (pairs 0 + 2 and 1 + 3); lanes 2 and 3 repeat them.
+                pa += Vector128.Shuffle(pa, Vector128.Create(2, 3, 0, 1));
+                pc += Vector128.Shuffle(pc, Vector128.Create(2, 3, 0, 1));
+                masks[b] = (byte)((Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pa, limit)) & 3)
+                    | ((Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pc, limit)) & 3) << 2));
+            }
+            else
+            {
+                masks[b] = (byte)(Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pa, limit))
+                    | (Vector128.ExtractMostSignificantBits(Vector128.GreaterThan(pc, limit)) << 4));
+            }
+        }
+        return blocks;
     }
 
     /// <summary>
