@@ -158,13 +158,12 @@ internal sealed class Int8PackedWeights
                 if (mask == 0) continue;
                 if (!quads)
                 {
-                    // Bit j: pair (k + 2j, k + 2j + 1); its second weight becomes sign(w1)(128 - |w0|).
+                    // Bit j: pair (k + 2j, k + 2j + 1), whose second weight is shrunk.
                     for (; mask != 0; mask &= mask - 1)
                     {
                         int p = k + (2 * BitOperations.TrailingZeroCount(mask));
-                        int w0 = Math.Abs((int)row[p]), w1 = row[p + 1];
                         positions.Add(p + 1);
-                        values.Add(Math.Sign(w1) * (128 - w0));
+                        values.Add(ShrunkSecond(row[p], row[p + 1]));
                     }
                     continue;
                 }
@@ -190,12 +189,15 @@ internal sealed class Int8PackedWeights
         }
     }
 
-    /// <summary>Shrinks the second weight of each pair with |w0| + |w1| &gt; 128 to sign(w1)(128 - |w0|).</summary>
+    /// <summary>Shrinks the second weight of each pair with |w0| + |w1| &gt; 128 (see <see cref="ShrunkSecond"/>).</summary>
     private static void ShrinkPairs(Span<int> v)
     {
         for (int k = 1; k < v.Length; k += 2)
-            if (Math.Abs(v[k - 1]) + Math.Abs(v[k]) > 128) v[k] = Math.Sign(v[k]) * (128 - Math.Abs(v[k - 1]));
+            if (Math.Abs(v[k - 1]) + Math.Abs(v[k]) > 128) v[k] = ShrunkSecond(v[k - 1], v[k]);
     }
+
+    /// <summary>The stored second weight of a pair over the bound: sign(w1)(128 - |w0|), so that |w0| + |w1| is 128.</summary>
+    private static int ShrunkSecond(int w0, int w1) => Math.Sign(w1) * (128 - Math.Abs(w0));
 
     /// <summary>Shrinks each quad (see <see cref="Quads"/>) in order to a total magnitude of 128 at most.</summary>
     private static void ShrinkQuads(Span<int> v)
